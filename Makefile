@@ -1,0 +1,30 @@
+# Every target sets up .venv from a fresh clone (only python3 needed) and re-runs quickly after.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.stamp-install
+PARTS := pyproject.toml backends/numpy_backend/pyproject.toml
+
+.PHONY: demo test bench setup clean
+
+setup: $(STAMP)
+
+$(STAMP): $(PARTS) Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]' -e backends/numpy_backend
+	@# PyTorch 2.13 (CPU build) is the oracle of the tests and the benchmarks, never a dependency.
+	$(PY) -m pip install -q --disable-pip-version-check 'torch==2.13.0'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) examples/seeds_walkthrough.py
+	$(PY) -m plugtensor info
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,141 @@
+"""Helpers shared by the op modules: operand coercion, dtype promotion, ``out=`` and in-place writes."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, _gm, _make, _wrap_dim
+
+__all__ = ["Tensor", "_make", "_gm", "scalar", "pair_dtype", "scalar_dtype", "cast", "write_out", "check_inplace",
+           "same_ctx", "wrap_dim", "dims_arg", "fit_int_scalar"]
+
+wrap_dim = _wrap_dim
+_SCALARS = (int, float, bool)
+_scalar_cache: dict = {}
+_INT_RANGE = {d: (-(1 << (d.bits - 1)), (1 << (d.bits - 1)) - 1) if d.is_signed else (0, (1 << d.bits) - 1)
+              for d in (D.uint8, D.int8, D.int16, D.int32, D.int64)}
+
+
+def scalar(x, op: str, arg: str = "other"):
+    """A Python number from ``x`` (NumPy scalars allowed), else PyTorch's TypeError."""
+    if x.__class__ in _SCALARS:
+        return x
+    if isinstance(x, np.generic) and x.dtype.kind in "biuf":
+        return x.item()
+    if isinstance(x, _SCALARS):
+        return x
+    raise TypeError(f"{op}(): argument '{arg}' must be Tensor or Number, not {type(x).__name__}")
+
+
+def scalar_dtype(dt: D.dtype, s) -> D.dtype:
+    """Result dtype of a tensor of ``dt`` with the Python scalar ``s`` (cached)."""
+    key = (dt, s.__class__, D._default_dtype[0])
+    r = _scalar_cache.get(key)
+    if r is None:
+        r = _scalar_cache[key] = D.result_type_of((dt,), (), (s,))
+    return r
+
+
+def pair_dtype(a: Tensor, b: Tensor) -> D.dtype:
+    """Result dtype of two tensors by PyTorch's rules (0-dim tensors rank below dimensioned ones)."""
+    da, db = a._dtype, b._dtype
+    if da is db:
+        return da
+    az, bz = a._data.ndim == 0, b._data.ndim == 0
+    if az == bz:
+        return D.promote_types(da, db)
+    if az:
+        return D.result_type_of((db,), (da,), ())
+    return D.result_type_of((da,), (db,), ())
+
+
+def fit_int_scalar(s, dt: D.dtype):
+    """Wrap an out-of-range int scalar into ``dt`` as PyTorch's integer arithmetic does."""
+    lo_hi = _INT_RANGE.get(dt)
+    if lo_hi is None or s.__class__ is not int:
+        return s
+    lo, hi = lo_hi
+    if lo <= s <= hi:
+        return s
+    span = hi - lo + 1
+    return (s - lo) % span + lo
+
+
+def cast(t: Tensor, dt: D.dtype):
+    """``t``'s array in dtype ``dt`` (no copy when it already is)."""
+    if t._dtype is dt:
+        return t._data
+    ctx = t._ctx
+    if dt not in ctx.dtypes:
+        raise TypeError(f"device {ctx.device} (backend '{ctx.backend.name}') does not support dtype {dt}")
+    return ctx.K["astype"](t._data, dt)
+
+
+def same_ctx(a: Tensor, b: Tensor, op: str):
+    """The shared device context of two tensors, else PyTorch's mixed-device RuntimeError."""
+    if a._ctx is b._ctx:
+        return a._ctx
+    if a._ctx.device == b._ctx.device:
+        return a._ctx
+    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                       f"{a._ctx.device} and {b._ctx.device}! (when checking argument for {op})")
+
+
+def check_inplace(t: Tensor, op: str) -> None:
+    """PyTorch's errors for in-place ops that autograd cannot record."""
+    if _gm.enabled:
+        if t._rg and t._grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = t._base
+        if base is not None and (base._rg or base._grad_fn is not None):
+            raise RuntimeError(
+                f"{op}: in-place modification of a view of a tensor that requires grad is not supported by "
+                f"plugtensor; apply the op out of place (e.g. `y = x.{op.rstrip('_')}(...)`) or modify the base "
+                f"tensor under plugtensor.no_grad()")
+
+
+def write_out(out: Tensor, res: Tensor, op: str) -> Tensor:
+    """Store ``res`` into the ``out=`` tensor (resizing it when it is empty), PyTorch-style."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if _gm.enabled and (out._rg or res._rg):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+                           f"but one of the arguments requires grad.")
+    if not D.can_cast(res._dtype, out._dtype):
+        raise RuntimeError(f"result type {_type_word(res._dtype)} can't be cast to the desired output type "
+                           f"{_type_word(out._dtype)}")
+    same_ctx(out, res, op)
+    if out._data.shape != res._data.shape:
+        if out.numel() != 0 and out._base is None:
+            import warnings
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(out._data.shape)}, which does not match the required output shape "
+                          f"{list(res._data.shape)}.", UserWarning, stacklevel=3)
+        if out._base is not None:
+            raise RuntimeError(f"{op}(): the out= tensor is a view of shape {list(out._data.shape)} and cannot be "
+                               f"resized to {list(res._data.shape)}")
+        out._data = cast(res, out._dtype) if res._dtype is not out._dtype else res._data
+    else:
+        out._ctx.K["copy_"](out._data, res._data)
+    out._vc[0] += 1
+    return out
+
+
+def _type_word(dt: D.dtype) -> str:
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(dt.name, dt.name)
+
+
+type_word = _type_word
+
+
+def dims_arg(dim, ndim: int, op: str) -> tuple[int, ...]:
+    """Normalise a dim argument (None = all dims, an int, or a sequence) to a sorted tuple."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (list, tuple)):
+        dims = tuple(sorted({_wrap_dim(d, ndim, op) for d in dim}))
+        if len(dims) != len(dim):
+            raise RuntimeError(f"{op}(): dim appears multiple times in the list of dims")
+        return dims if dims or ndim == 0 else tuple(range(ndim))
+    return (_wrap_dim(dim, ndim, op),)

@@ -1,0 +1,617 @@
+"""Elementwise ops: one row per op (name, kernel, dtype rule, gradient), then the drivers.
+
+Gradients are written with Tensor ops, so double backward and every backend come for free;
+broadcast reduction of gradients happens once, in the engine.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import _dtype as D
+from .._tensor import _record
+from ..autograd._node import node_class
+from ._common import (Tensor, _gm, _make, cast, check_inplace, fit_int_scalar, pair_dtype, same_ctx, scalar,
+                      scalar_dtype, type_word, write_out)
+
+FLOAT, INT, BOOL = D.FLOAT, D.INT, D.BOOL
+_ALL: dict[str, object] = {}  # public name -> function, exported by plugtensor/__init__
+
+
+def _export(fn, *names):
+    for n in names or (fn.__name__,):
+        _ALL[n] = fn
+    return fn
+
+
+# ---------------------------------------------------------------------------------------------------
+# Unary ops. dtype rule: "float" promotes integer inputs to the default float dtype; "same" keeps it.
+# grad(g, x, y) -> dL/dx, using the saved input x and/or result y.
+# ---------------------------------------------------------------------------------------------------
+def _sigmoid_fwd(K, x):
+    return K["reciprocal"](K["add"](K["exp"](K["neg"](x)), 1))
+
+
+def _relu_fwd(K, x):
+    return K["maximum"](x, 0)
+
+
+def _rsqrt_fwd(K, x):
+    return K["reciprocal"](K["sqrt"](x))
+
+
+def _zero_grad(g, x, y):
+    return g * 0
+
+
+_UNARY = [
+    # name,       node,                dtype,   saves, grad, composite forward
+    ("neg",        "NegBackward0",        "same",  "",  lambda g, x, y: -g, None),
+    ("abs",        "AbsBackward0",        "same",  "x", lambda g, x, y: g * x.sign(), None),
+    ("exp",        "ExpBackward0",        "float", "y", lambda g, x, y: g * y, None),
+    ("expm1",      "Expm1Backward0",      "float", "y", lambda g, x, y: g * (y + 1), None),
+    ("log",        "LogBackward0",        "float", "x", lambda g, x, y: g / x, None),
+    ("log1p",      "Log1PBackward0",      "float", "x", lambda g, x, y: g / (x + 1), None),
+    ("log2",       "Log2Backward0",       "float", "x", lambda g, x, y: g / (x * math.log(2.0)), None),
+    ("log10",      "Log10Backward0",      "float", "x", lambda g, x, y: g / (x * math.log(10.0)), None),
+    ("sqrt",       "SqrtBackward0",       "float", "y", lambda g, x, y: g / (2 * y), None),
+    ("rsqrt",      "RsqrtBackward0",      "float", "y", lambda g, x, y: -0.5 * g * y * y * y, _rsqrt_fwd),
+    ("sin",        "SinBackward0",        "float", "x", lambda g, x, y: g * x.cos(), None),
+    ("cos",        "CosBackward0",        "float", "x", lambda g, x, y: -g * x.sin(), None),
+    ("tan",        "TanBackward0",        "float", "y", lambda g, x, y: g * (1 + y * y), None),
+    ("asin",       "AsinBackward0",       "float", "x", lambda g, x, y: g * (1 - x * x).rsqrt(), None),
+    ("acos",       "AcosBackward0",       "float", "x", lambda g, x, y: -g * (1 - x * x).rsqrt(), None),
+    ("atan",       "AtanBackward0",       "float", "x", lambda g, x, y: g / (1 + x * x), None),
+    ("sinh",       "SinhBackward0",       "float", "x", lambda g, x, y: g * x.cosh(), None),
+    ("cosh",       "CoshBackward0",       "float", "x", lambda g, x, y: g * x.sinh(), None),
+    ("tanh",       "TanhBackward0",       "float", "y", lambda g, x, y: g * (1 - y * y), None),
+    ("sigmoid",    "SigmoidBackward0",    "float", "y", lambda g, x, y: g * y * (1 - y), _sigmoid_fwd),
+    ("relu",       "ReluBackward0",       "same",  "y", lambda g, x, y: g * (y > 0), _relu_fwd),
+    ("sign",       "SignBackward0",       "same",  "",  _zero_grad, None),
+    ("floor",      "FloorBackward0",      "same",  "",  _zero_grad, None),
+    ("ceil",       "CeilBackward0",       "same",  "",  _zero_grad, None),
+    ("round",      "RoundBackward0",      "same",  "",  _zero_grad, None),
+    ("trunc",      "TruncBackward0",      "same",  "",  _zero_grad, None),
+    ("reciprocal", "ReciprocalBackward0", "float", "y", lambda g, x, y: -g * y * y, None),
+    ("square",     "PowBackward0",        "same",  "x", lambda g, x, y: g * 2 * x, None),
+]
+_INT_IDENTITY = {"floor", "ceil", "round", "trunc"}  # on integers these return the input's values
+
+
+def _make_unary(name, node_name, rule, saves, grad, composite):
+    cls = node_class(node_name)
+
+    def backward(node, g):
+        saved = node.saved_tensors
+        x = saved[0] if "x" in saves else None
+        y = saved[-1] if "y" in saves else None
+        return (grad(g, x, y),)
+
+    def compute(t: Tensor):
+        ctx = t._ctx
+        dt = t._dtype
+        x = t._data
+        if dt.kind != FLOAT:
+            if rule == "float":
+                dt = D._default_dtype[0]
+                x = cast(t, dt)
+            elif name in _INT_IDENTITY:
+                return ctx.K["astype"](x, dt), dt
+            elif dt is D.bool and name in ("neg", "sign"):
+                raise RuntimeError(f"{name}(): Negation, the `-` operator, on a bool tensor is not supported. "
+                                   f"If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                                   f"instead." if name == "neg" else f"{name}(): not implemented for 'Bool'")
+        kern = ctx.K.get(name)
+        return (kern(x) if kern is not None else composite(ctx.K, x)), dt
+
+    def op(input: Tensor, *, out=None) -> Tensor:
+        if input.__class__ is not Tensor:
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        r, dt = compute(input)
+        res = _make(r, dt, input._ctx)
+        if _gm.enabled and input._rg:
+            saved = (input,) if saves == "x" else (res,) if saves == "y" else ()
+            _record(cls, backward, (input,), res, saved)
+        if out is not None:
+            return write_out(out, res, name)
+        return res
+
+    def op_(self: Tensor) -> Tensor:
+        return _apply_inplace(self, op, (), name + "_")
+
+    op.__name__, op_.__name__ = name, name + "_"
+    op.__doc__ = f"Elementwise ``{name}`` of ``input`` (PyTorch's ``torch.{name}``)."
+    return op, op_
+
+
+def _apply_inplace(self: Tensor, op, args, name: str, **kwargs) -> Tensor:
+    """Run ``op`` out of place and write the result into ``self``, rebasing its autograd history."""
+    check_inplace(self, name)
+    if _gm.enabled and (self._rg or any(a.__class__ is Tensor and a._rg for a in args)):
+        old = self.detach().clone()  # the op's backward must see the values from before the write
+        old._grad_fn, old._rg, old._out_nr, old._acc = self._grad_fn, self._rg, self._out_nr, self._acc
+        res = op(old, *args, **kwargs)
+        _store_inplace(self, res, name)
+        self._grad_fn, self._rg, self._out_nr = res._grad_fn, True, 0
+        return self
+    res = op(self, *args, **kwargs)
+    _store_inplace(self, res, name)
+    return self
+
+
+def _store_inplace(self: Tensor, res: Tensor, name: str) -> None:
+    if not D.can_cast(res._dtype, self._dtype):
+        raise RuntimeError(f"result type {type_word(res._dtype)} can't be cast to the desired output type "
+                           f"{type_word(self._dtype)}")
+    if res._data.shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                           f"{list(res._data.shape)}")
+    try:
+        self._ctx.K["copy_"](self._data, res._data)
+    except ValueError as exc:
+        raise RuntimeError(f"{name}: unsupported operation: more than one element of the written-to tensor refers "
+                           f"to a single memory location. Please clone() the tensor before performing the "
+                           f"operation.") from exc
+    self._vc[0] += 1
+
+
+for _row in _UNARY:
+    _f, _f_ = _make_unary(*_row)
+    _export(_f)
+    setattr(Tensor, _row[0], _f)
+    setattr(Tensor, _row[0] + "_", _f_)
+    _ALL[_row[0] + "_"] = _f_
+
+_export(Tensor.neg, "negative")
+_export(Tensor.abs, "absolute")
+_export(Tensor.round, "round")
+Tensor.negative = Tensor.neg
+Tensor.absolute = Tensor.abs
+Tensor.arcsin, Tensor.arccos, Tensor.arctan = Tensor.asin, Tensor.acos, Tensor.atan
+_ALL.update(arcsin=Tensor.asin, arccos=Tensor.acos, arctan=Tensor.atan)
+Tensor.__neg__ = Tensor.neg
+Tensor.__abs__ = Tensor.abs
+
+
+# ---------------------------------------------------------------------------------------------------
+# Binary ops.
+# ---------------------------------------------------------------------------------------------------
+def _operands(a, b, op: str):
+    """(array or scalar a, array or scalar b, compute dtype, ctx) with tensors cast to the compute dtype."""
+    if a.__class__ is Tensor:
+        ctx = a._ctx
+        if b.__class__ is Tensor:
+            if b._ctx is not ctx:
+                same_ctx(a, b, op)
+            dt = pair_dtype(a, b)
+            xb = b._data if b._dtype is dt else cast(b, dt)
+        else:
+            b = scalar(b, op)
+            dt = scalar_dtype(a._dtype, b)
+            xb = fit_int_scalar(b, dt) if dt.kind == INT else b
+        xa = a._data if a._dtype is dt else cast(a, dt)
+        return xa, xb, dt, ctx
+    if b.__class__ is not Tensor:
+        if isinstance(a, Tensor) or isinstance(b, Tensor):
+            raise TypeError(f"{op}(): Tensor subclasses are not supported")
+        raise TypeError(f"{op}(): expected at least one Tensor argument, got {type(a).__name__} and "
+                        f"{type(b).__name__}")
+    xb, xa, dt, ctx = _operands(b, a, op)
+    return xa, xb, dt, ctx
+
+
+def _saved_for(*items):
+    return tuple(t for t in items if t.__class__ is Tensor)
+
+
+def _make_binary(name, node_name, grads, result="promoted"):
+    """grads(g, a, b, out, node) -> (ga, gb); ``result``: 'promoted', 'float' (true division),
+    'bool' (comparisons, logical), 'int' (bitwise: bool or integer only)."""
+    cls = node_class(node_name) if node_name else None
+    kname = name
+
+    def op(input, other, *, out=None) -> Tensor:
+        xa, xb, dt, ctx = _operands(input, other, name)
+        if result == "float" and dt.kind != FLOAT:
+            dt = D._default_dtype[0]
+            xa = xa if xa.__class__ in (int, float, bool) else ctx.K["astype"](xa, dt)
+            xb = xb if xb.__class__ in (int, float, bool) else ctx.K["astype"](xb, dt)
+        elif result == "int" and dt.kind == FLOAT:
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{type_word(dt)}'")
+        elif dt is D.bool and name == "sub":
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+                               "or `logical_xor()` operator instead.")
+        if out is not None and out.__class__ is Tensor and out._dtype is dt and result != "bool" \
+                and out._ctx is ctx and not (_gm.enabled and (out._rg or _any_rg(input, other))):
+            try:
+                ctx.K[kname](xa, xb, out=out._data)
+                out._vc[0] += 1
+                return out
+            except ValueError:
+                pass  # shape mismatch: fall back to the general path (resize or error)
+        try:
+            r = ctx.K[kname](xa, xb)
+        except ValueError as exc:
+            raise RuntimeError(_broadcast_message(input, other)) from exc
+        res = _make(r, D.bool if result == "bool" else dt, ctx)
+        if cls is not None and _gm.enabled and (getattr(input, "_rg", False) or getattr(other, "_rg", False)):
+            _record(cls, backward, (input, other), res,
+                    _saved_for(input, other) + ((res,) if name in ("div", "pow") else ()),
+                    _scalar_ctx(input, other))
+        if out is not None:
+            return write_out(out, res, name)
+        return res
+
+    def backward(node, g):
+        saved = node.saved_tensors
+        ctx = node.ctx
+        a = ctx[0] if ctx[0] is not None else saved[0]
+        b = ctx[1] if ctx[1] is not None else saved[1 if ctx[0] is None else 0]
+        res = saved[-1] if name in ("div", "pow") else None
+        ga, gb = grads(g, a, b, res, node)
+        return (ga if node.needs_input_grad(0) else None, gb if node.needs_input_grad(1) else None)
+
+    def op_(self: Tensor, other) -> Tensor:
+        return _apply_inplace(self, op, (other,), name + "_")
+
+    op.__name__, op_.__name__ = name, name + "_"
+    op.__doc__ = f"Elementwise ``{name}`` with broadcasting and PyTorch's type promotion."
+    return op, op_
+
+
+def _any_rg(a, b) -> bool:
+    return getattr(a, "_rg", False) or getattr(b, "_rg", False)
+
+
+def _scalar_ctx(a, b):
+    """ctx for a binary node: the scalar operands (None where the operand is a saved tensor)."""
+    return (None if a.__class__ is Tensor else a, None if b.__class__ is Tensor else b)
+
+
+def _broadcast_message(a, b) -> str:
+    sa = list(a.shape) if isinstance(a, Tensor) else []
+    sb = list(b.shape) if isinstance(b, Tensor) else []
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        if sa[-i] != sb[-i] and sa[-i] != 1 and sb[-i] != 1:
+            return (f"The size of tensor a ({sa[-i]}) must match the size of tensor b ({sb[-i]}) at non-singleton "
+                    f"dimension {max(len(sa), len(sb)) - i}")
+    return f"shapes {sa} and {sb} cannot be broadcast together"
+
+
+def _pow_grads(g, a, b, res, node):
+    ga = gb = None
+    if node.needs_input_grad(0):
+        ga = g * b * a ** (b - 1) if b.__class__ is Tensor or b != 0 else g * 0
+    if node.needs_input_grad(1):
+        la = a.log() if a.__class__ is Tensor else math.log(a) if a > 0 else float("nan")
+        gb = g * res * la
+        if a.__class__ is Tensor:
+            gb = gb.masked_fill((a == 0) & (b >= 0), 0.0)
+    return ga, gb
+
+
+def _ties(a, b):
+    return (a == b) * 0.5
+
+
+_BINARY = [
+    # name, node name, grads(g, a, b, res, node) -> (ga, gb), result rule
+    ("add", "AddBackward0", lambda g, a, b, r, n: (g, g), "promoted"),
+    ("sub", "SubBackward0", lambda g, a, b, r, n: (g, -g), "promoted"),
+    ("mul", "MulBackward0", lambda g, a, b, r, n: (g * b if n.needs_input_grad(0) else None,
+                                                   g * a if n.needs_input_grad(1) else None), "promoted"),
+    ("div", "DivBackward0", lambda g, a, b, r, n: (g / b if n.needs_input_grad(0) else None,
+                                                   -g * r / b if n.needs_input_grad(1) else None), "float"),
+    ("pow", "PowBackward1", _pow_grads, "promoted"),
+    ("maximum", "MaximumBackward0", lambda g, a, b, r, n: (g * ((a > b) + _ties(a, b)),
+                                                           g * ((a < b) + _ties(a, b))), "promoted"),
+    ("minimum", "MinimumBackward0", lambda g, a, b, r, n: (g * ((a < b) + _ties(a, b)),
+                                                           g * ((a > b) + _ties(a, b))), "promoted"),
+    ("atan2", "Atan2Backward0", lambda g, a, b, r, n: (g * b / (a * a + b * b), -g * a / (a * a + b * b)), "float"),
+    ("remainder", "RemainderBackward0", lambda g, a, b, r, n: (g, -g * (a / b).floor()), "promoted"),
+    ("fmod", "FmodBackward0", lambda g, a, b, r, n: (g, -g * (a / b).trunc()), "promoted"),
+    ("floor_divide", None, None, "promoted"),
+    ("eq", None, None, "bool"), ("ne", None, None, "bool"), ("lt", None, None, "bool"),
+    ("le", None, None, "bool"), ("gt", None, None, "bool"), ("ge", None, None, "bool"),
+    ("logical_and", None, None, "bool"), ("logical_or", None, None, "bool"), ("logical_xor", None, None, "bool"),
+    ("bitwise_and", None, None, "int"), ("bitwise_or", None, None, "int"), ("bitwise_xor", None, None, "int"),
+    ("bitwise_left_shift", None, None, "int"), ("bitwise_right_shift", None, None, "int"),
+]
+for _row in _BINARY:
+    _f, _f_ = _make_binary(*_row)
+    _export(_f)
+    setattr(Tensor, _row[0], _f)
+    setattr(Tensor, _row[0] + "_", _f_)
+
+_add, _sub, _mul, _div = Tensor.add, Tensor.sub, Tensor.mul, Tensor.div
+_pow = Tensor.pow
+_POW_SCALAR = node_class("PowBackward0")
+_POW_BASE = node_class("PowBackward2")
+
+
+def add(input, other, *, alpha=1, out=None) -> Tensor:
+    """``input + alpha * other`` with broadcasting (``torch.add``)."""
+    if alpha != 1:
+        other = _mul(other, alpha) if other.__class__ is Tensor else scalar(other, "add") * alpha
+    return _add(input, other, out=out)
+
+
+def sub(input, other, *, alpha=1, out=None) -> Tensor:
+    """``input - alpha * other`` with broadcasting (``torch.sub``)."""
+    if alpha != 1:
+        other = _mul(other, alpha) if other.__class__ is Tensor else scalar(other, "sub") * alpha
+    return _sub(input, other, out=out)
+
+
+def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
+    """True division, or rounded with ``rounding_mode`` 'trunc' / 'floor' (``torch.div``)."""
+    if rounding_mode is None:
+        return _div(input, other, out=out)
+    if rounding_mode == "floor":
+        r = Tensor.floor_divide(input, other)
+    elif rounding_mode == "trunc":
+        q = _div(input, other)
+        r = q.trunc()
+        if not (input._dtype.kind == FLOAT or getattr(other, "_dtype", D.int64).kind == FLOAT
+                or isinstance(other, float)):
+            r = r.to(pair_dtype(input, other) if other.__class__ is Tensor else scalar_dtype(input._dtype, other))
+    else:
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
+    return write_out(out, r, "div") if out is not None else r
+
+
+def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
+    """``input ** exponent`` (``torch.pow``); either side may be a Python number."""
+    if input.__class__ is Tensor and exponent.__class__ is not Tensor:
+        e = scalar(exponent, "pow")
+        if input._dtype.kind != FLOAT and isinstance(e, int) and e < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        with _no_record():
+            res = _pow(input, e)
+        if _gm.enabled and input._rg:
+            _record(_POW_SCALAR, _pow_scalar_backward, (input,), res, (input,), e)
+        return write_out(out, res, "pow") if out is not None else res
+    if input.__class__ is not Tensor:
+        with _no_record():
+            res = _pow(input, exponent)
+        if _gm.enabled and exponent._rg:
+            _record(_POW_BASE, _pow_base_backward, (None, exponent), res, (res,), scalar(input, "pow"))
+        return write_out(out, res, "pow") if out is not None else res
+    return _pow(input, exponent, out=out)
+
+
+def _pow_scalar_backward(node, g):
+    (x,) = node.saved_tensors
+    e = node.ctx
+    return (g * e * x ** (e - 1) if e != 0 else g * 0,)
+
+
+def _pow_base_backward(node, g):
+    (res,) = node.saved_tensors
+    base = node.ctx
+    return (None, g * res * (math.log(base) if base > 0 else (float("-inf") if base == 0 else float("nan"))))
+
+
+class _no_record:
+    __slots__ = ("_prev",)
+
+    def __enter__(self):
+        self._prev = _gm.enabled
+        _gm.enabled = False
+
+    def __exit__(self, *exc):
+        _gm.enabled = self._prev
+
+
+for _fn in (add, sub, div, pow):
+    _export(_fn)
+    setattr(Tensor, _fn.__name__, _fn)
+Tensor.add_ = lambda self, other, *, alpha=1: _apply_inplace(self, add, (other,), "add_", alpha=alpha)
+Tensor.sub_ = lambda self, other, *, alpha=1: _apply_inplace(self, sub, (other,), "sub_", alpha=alpha)
+Tensor.div_ = lambda self, other, *, rounding_mode=None: _apply_inplace(self, div, (other,), "div_",
+                                                                          rounding_mode=rounding_mode)
+Tensor.pow_ = lambda self, exponent: _apply_inplace(self, pow, (exponent,), "pow_")
+_ALL.update(subtract=sub, multiply=Tensor.mul, divide=div, true_divide=Tensor.div, greater=Tensor.gt,
+            greater_equal=Tensor.ge, less=Tensor.lt, less_equal=Tensor.le, not_equal=Tensor.ne, float_power=None)
+del _ALL["float_power"]
+Tensor.subtract, Tensor.multiply, Tensor.divide, Tensor.true_divide = sub, Tensor.mul, div, Tensor.div
+Tensor.greater, Tensor.greater_equal, Tensor.less, Tensor.less_equal = Tensor.gt, Tensor.ge, Tensor.lt, Tensor.le
+Tensor.not_equal = Tensor.ne
+Tensor.mul_.__doc__ = "In-place ``mul``."
+
+
+def _rev(fn):
+    return lambda self, other: fn(other, self)
+
+
+# Operators: plain functions keep the hot path to one call.
+Tensor.__add__ = Tensor.__radd__ = _add
+Tensor.__sub__ = _sub
+Tensor.__rsub__ = _rev(_sub)
+Tensor.__mul__ = Tensor.__rmul__ = _mul
+Tensor.__truediv__ = _div
+Tensor.__rtruediv__ = _rev(_div)
+Tensor.__floordiv__ = Tensor.floor_divide
+Tensor.__rfloordiv__ = _rev(Tensor.floor_divide)
+Tensor.__mod__ = Tensor.remainder
+Tensor.__rmod__ = _rev(Tensor.remainder)
+Tensor.__pow__ = pow
+Tensor.__rpow__ = _rev(pow)
+Tensor.__iadd__ = Tensor.add_
+Tensor.__isub__ = Tensor.sub_
+Tensor.__imul__ = Tensor.mul_
+Tensor.__itruediv__ = Tensor.div_
+Tensor.__ipow__ = Tensor.pow_
+Tensor.__eq__ = Tensor.eq
+Tensor.__ne__ = Tensor.ne
+Tensor.__lt__ = Tensor.lt
+Tensor.__le__ = Tensor.le
+Tensor.__gt__ = Tensor.gt
+Tensor.__ge__ = Tensor.ge
+Tensor.__and__ = Tensor.__rand__ = Tensor.bitwise_and
+Tensor.__or__ = Tensor.__ror__ = Tensor.bitwise_or
+Tensor.__xor__ = Tensor.__rxor__ = Tensor.bitwise_xor
+Tensor.__iand__ = Tensor.bitwise_and_
+Tensor.__ior__ = Tensor.bitwise_or_
+Tensor.__ixor__ = Tensor.bitwise_xor_
+Tensor.__lshift__ = Tensor.bitwise_left_shift
+Tensor.__rshift__ = Tensor.bitwise_right_shift
+Tensor.__hash__ = object.__hash__
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    """``~input``: bitwise NOT for integers, logical NOT for bool."""
+    if input._dtype.kind == FLOAT:
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{type_word(input._dtype)}'")
+    return _make(input._ctx.K["bitwise_not"](input._data), input._dtype, input._ctx)
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return _make(input._ctx.K["logical_not"](input._data), D.bool, input._ctx)
+
+
+def _predicate(kname):
+    def fn(input: Tensor) -> Tensor:
+        if input._dtype.kind != FLOAT:  # integers are always finite, never nan or inf
+            return _make(_const_bool(input, kname == "isfinite"), D.bool, input._ctx)
+        return _make(input._ctx.K[kname](input._data), D.bool, input._ctx)
+    fn.__name__ = kname
+    return fn
+
+
+def _const_bool(t: Tensor, value: bool):
+    return t._ctx.backend.full(t._data.shape, value, D.bool, t._ctx.index)
+
+
+for _fn in (bitwise_not, logical_not, _predicate("isnan"), _predicate("isinf"), _predicate("isfinite")):
+    _export(_fn)
+    setattr(Tensor, _fn.__name__, _fn)
+Tensor.__invert__ = bitwise_not
+Tensor.logical_not_ = lambda self: _apply_inplace(self, logical_not, (), "logical_not_")
+
+
+# ---------------------------------------------------------------------------------------------------
+# where, clamp, and friends.
+# ---------------------------------------------------------------------------------------------------
+_WHERE = node_class("WhereBackward0")
+
+
+def where(condition: Tensor, input=None, other=None, *, out=None):
+    """Elements of ``input`` where ``condition`` holds, else of ``other`` (``torch.where``).
+
+    With only ``condition``, the indices of its nonzero elements, one tensor per dimension."""
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    if condition._dtype is not D.bool:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{type_word(condition._dtype)}")
+    xa, xb, dt, ctx = _operands(input, other, "where")
+    if xa.__class__ in (int, float, bool):
+        xa = ctx.backend.full((), xa, dt, ctx.index)
+    if xb.__class__ in (int, float, bool):
+        xb = ctx.backend.full((), xb, dt, ctx.index)
+    if condition._ctx is not ctx:
+        same_ctx(condition, input if input.__class__ is Tensor else other, "where")
+    try:
+        r = ctx.K["where"](condition._data, xa, xb)
+    except ValueError as exc:
+        raise RuntimeError(f"where(): shapes of condition {list(condition.shape)}, input and other cannot be "
+                           f"broadcast together") from exc
+    res = _make(r, dt, ctx)
+    if _gm.enabled and _any_rg(input, other):
+        _record(_WHERE, _where_backward, (None, input, other), res, (condition,))
+    return write_out(out, res, "where") if out is not None else res
+
+
+def _where_backward(node, g):
+    (cond,) = node.saved_tensors
+    zero = g * 0
+    return (None, where(cond, g, zero) if node.needs_input_grad(1) else None,
+            where(cond, zero, g) if node.needs_input_grad(2) else None)
+
+
+_CLAMP1 = node_class("ClampBackward1")
+_CLAMP0 = node_class("ClampBackward0")
+
+
+def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Limit values to ``[min, max]`` (either bound may be None, a number, or a tensor)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if min.__class__ is Tensor or max.__class__ is Tensor:
+        with _no_record():
+            r = input
+            if min is not None:
+                r = Tensor.maximum(r, min)
+            if max is not None:
+                r = Tensor.minimum(r, max)
+        if _gm.enabled and (input._rg or _any_rg(min, max)):
+            _record(_CLAMP0, _clamp_t_backward, (input, min, max), r,
+                    _saved_for(input, min, max), _scalar_ctx3(min, max))
+        return write_out(out, r, "clamp") if out is not None else r
+    ctx = input._ctx
+    dt = input._dtype
+    for bound in (min, max):
+        if bound is not None:
+            dt = scalar_dtype(dt, scalar(bound, "clamp", "min"))
+    x = cast(input, dt)
+    if min is not None:
+        x = ctx.K["maximum"](x, min)
+    if max is not None:
+        x = ctx.K["minimum"](x, max)
+    res = _make(x, dt, ctx)
+    if _gm.enabled and input._rg:
+        _record(_CLAMP1, _clamp_backward, (input,), res, (input,), (min, max))
+    return write_out(out, res, "clamp") if out is not None else res
+
+
+def _scalar_ctx3(mn, mx):
+    return (mn.__class__ is Tensor, mx.__class__ is Tensor)
+
+
+def _clamp_backward(node, g):
+    (x,) = node.saved_tensors
+    mn, mx = node.ctx
+    mask = None
+    if mn is not None:
+        mask = x >= mn
+    if mx is not None:
+        m2 = x <= mx
+        mask = m2 if mask is None else mask & m2
+    return (g * mask,)
+
+
+def _clamp_t_backward(node, g):
+    saved = list(node.saved_tensors)
+    x = saved.pop(0)
+    has_min, has_max = node.ctx
+    mn = saved.pop(0) if has_min else None
+    mx = saved.pop(0) if has_max else None
+    lo_ok = x >= mn if mn is not None else None
+    hi_ok = x <= mx if mx is not None else None
+    keep = lo_ok if hi_ok is None else hi_ok if lo_ok is None else lo_ok & hi_ok
+    gx = g * keep
+    gmin = g * (~lo_ok) if mn is not None else None
+    gmax = g * (~hi_ok) if mx is not None else None
+    if mn is not None and mx is not None:
+        gmin = g * (~lo_ok)
+        gmax = g * (lo_ok & ~hi_ok)
+    return (gx, gmin, gmax)
+
+
+def clamp_min(input, min):  # noqa: A002
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):  # noqa: A002
+    return clamp(input, max=max)
+
+
+for _fn in (where, clamp, clamp_min, clamp_max):
+    _export(_fn)
+    setattr(Tensor, _fn.__name__, _fn)
+_export(clamp, "clip")
+Tensor.clip = clamp
+Tensor.clamp_ = lambda self, min=None, max=None: _apply_inplace(self, clamp, (), "clamp_", min=min, max=max)
+Tensor.clip_ = Tensor.clamp_
+Tensor.where = lambda self, condition, other: where(condition, self, other)

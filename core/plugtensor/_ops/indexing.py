@@ -1,0 +1,409 @@
+"""Indexing: ``t[key]`` (views for basic keys, copies for advanced ones), ``t[key] = v``, gather and
+friends, with PyTorch's bounds errors."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import _record, _view_of
+from ..autograd._node import node_class
+from ._common import Tensor, _gm, _make, cast, check_inplace, scalar, wrap_dim
+
+_ALL: dict[str, object] = {}
+
+
+def _export(fn, *names):
+    for n in names or (fn.__name__,):
+        _ALL[n] = fn
+    setattr(Tensor, fn.__name__, fn)
+    return fn
+
+
+def _to_index_tensor(k, like: Tensor) -> Tensor:
+    from .creation import tensor
+    t = tensor(k, device=like._ctx.device)
+    if t._dtype.kind == D.FLOAT:
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return t
+
+
+def _normalize(key, t: Tensor):
+    """Expand ``key`` to a tuple over all dims: (items, basic?) where items are int/slice/None/Tensor."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    items = []
+    for k in key:
+        if isinstance(k, Tensor):
+            if k._dtype.kind == D.FLOAT:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            items.append(k)
+        elif isinstance(k, (list, np.ndarray)):
+            items.append(_to_index_tensor(k, t))
+        elif isinstance(k, bool):
+            items.append(_to_index_tensor(k, t))
+        elif isinstance(k, (int, np.integer)):
+            items.append(int(k))
+        elif k is None or k is Ellipsis or isinstance(k, slice):
+            items.append(k)
+        else:
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                             "valid indices (got " + type(k).__name__ + ")")
+    consumed = sum(1 if not isinstance(k, Tensor) else max(k._data.ndim, 1) if k._dtype is D.bool else 1
+                   for k in items if k is not None and k is not Ellipsis)
+    nd = t._data.ndim
+    if items.count(Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if consumed > nd:
+        raise IndexError(f"too many indices for tensor of dimension {nd}")
+    if Ellipsis in items:
+        i = items.index(Ellipsis)
+        items[i:i + 1] = [slice(None)] * (nd - consumed)
+    basic = True
+    dim = 0
+    out = []
+    shape = t._data.shape
+    for k in items:
+        if k is None:
+            out.append(None)
+            continue
+        if isinstance(k, Tensor):
+            basic = False
+            if k._dtype is D.bool:
+                for j in range(max(k._data.ndim, 1)):
+                    if k._data.ndim and k._data.shape[j] != shape[dim + j]:
+                        raise IndexError(f"The shape of the mask {list(k.shape)} at index {j} does not match the "
+                                         f"shape of the indexed tensor {list(shape)} at index {dim + j}")
+                dim += k._data.ndim
+            else:
+                n = shape[dim]
+                if k.numel():
+                    lo, hi = int(k.min().item()), int(k.max().item())
+                    if hi >= n or lo < -n:
+                        bad = hi if hi >= n else lo
+                        raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
+                dim += 1
+            out.append(k)
+            continue
+        if isinstance(k, int):
+            n = shape[dim]
+            if not -n <= k < n:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {n}")
+            out.append(k + n if k < 0 else k)
+        else:
+            if k.step is not None and k.step <= 0:
+                raise ValueError("step must be greater than zero")
+            out.append(slice(*k.indices(shape[dim])) if k != slice(None) else k)
+        dim += 1
+    return tuple(out), basic
+
+
+def _node_name(key) -> str:
+    for k in reversed(key):
+        if k is None:
+            return "UnsqueezeBackward0"
+        if isinstance(k, int):
+            return "SelectBackward0"
+        if isinstance(k, slice) and k != slice(None):
+            return "SliceBackward0"
+    return "AliasBackward0"
+
+
+def _arrays(key):
+    return tuple(k._data if isinstance(k, Tensor) else k for k in key)
+
+
+_INDEX = node_class("IndexBackward0")
+
+
+def getitem(self: Tensor, key) -> Tensor:
+    """``self[key]``: a view for ints, slices, None and ``...``; a copy when tensors or lists index."""
+    if key.__class__ is int and self._data.ndim:  # fast path: x[i]
+        n = self._data.shape[0]
+        if not -n <= key < n:
+            raise IndexError(f"index {key} is out of bounds for dimension 0 with size {n}")
+        out = _view_of(self, self._ctx.backend.basic_index(self._data, (key if key >= 0 else key + n,)))
+        if _gm.enabled and self._rg:
+            _record(node_class("SelectBackward0"), _basic_backward, (self,), out, (), (self._data.shape, (key,)))
+        return out
+    if self._data.ndim == 0 and key is not None and key is not Ellipsis and not isinstance(key, (Tensor, tuple)):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+                         "C++ to convert a 0-dim tensor to a number")
+    nkey, basic = _normalize(key, self)
+    if basic:
+        out = _view_of(self, self._ctx.backend.basic_index(self._data, nkey))
+        if _gm.enabled and self._rg:
+            _record(node_class(_node_name(nkey)), _basic_backward, (self,), out, (), (self._data.shape, nkey))
+        return out
+    out = _make(self._ctx.K["index"](self._data, _arrays(nkey)), self._dtype, self._ctx)
+    if _gm.enabled and self._rg:
+        _record(_INDEX, _index_backward, (self,), out, (), (self._data.shape, nkey))
+    return out
+
+
+def _basic_backward(node, g):
+    shape, key = node.ctx
+    z = g.new_zeros(shape)
+    z[key] = g
+    return (z,)
+
+
+def _index_backward(node, g):
+    shape, key = node.ctx
+    return (g.new_zeros(shape).index_put(key, g, accumulate=True),)
+
+
+_COPY_SLICES = node_class("CopySlices")
+_INDEX_PUT = node_class("IndexPutBackward0")
+
+
+def setitem(self: Tensor, key, value) -> None:
+    """``self[key] = value``: writes through to the storage (and to the base of a view)."""
+    nkey, basic = _normalize(key, self)
+    recording = _gm.enabled and (self._rg or getattr(value, "_rg", False))
+    if recording:
+        check_inplace(self, "__setitem__")
+        edges_from = self.detach()
+        edges_from._grad_fn, edges_from._rg, edges_from._out_nr, edges_from._acc = (
+            self._grad_fn, self._rg, self._out_nr, self._acc)
+    ctx = self._ctx
+    if isinstance(value, Tensor):
+        if value._ctx is not ctx:
+            from ._common import same_ctx
+            same_ctx(self, value, "__setitem__")
+        v = cast(value, self._dtype)
+    else:
+        v = scalar(value, "__setitem__", "value")
+    try:
+        if basic:
+            view = ctx.backend.basic_index(self._data, nkey)
+            ctx.K["copy_"](view, v)
+        else:
+            ctx.K["index_put"](self._data, _arrays(nkey), v, False)
+    except ValueError as exc:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(value, 'shape', []))} cannot be "
+                           f"broadcast to indexing result of shape "
+                           f"{list(ctx.backend.basic_index(self._data, nkey).shape) if basic else '?'}") from exc
+    self._vc[0] += 1
+    if recording:
+        res = _make(self._data, self._dtype, ctx)
+        _record(_COPY_SLICES if basic else _INDEX_PUT, _setitem_backward, (edges_from, value), res, (),
+                (nkey, isinstance(value, Tensor)))
+        self._grad_fn, self._rg, self._out_nr = res._grad_fn, True, 0
+
+
+def _setitem_backward(node, g):
+    key, value_is_tensor = node.ctx
+    g_self = None
+    if node.needs_input_grad(0):
+        g_self = g.clone()
+        g_self[key] = 0
+    g_value = g[key] if value_is_tensor and node.needs_input_grad(1) else None
+    return (g_self, g_value)
+
+
+Tensor.__getitem__ = getitem
+Tensor.__setitem__ = setitem
+
+
+def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``values`` written (or added, with ``accumulate``) at ``indices``."""
+    nkey, basic = _normalize(tuple(indices), input)
+    res = input.clone()
+    with _NoGradCtx():
+        v = cast(values, input._dtype) if isinstance(values, Tensor) else values
+        res._ctx.K["index_put"](res._data, _arrays(nkey), v, accumulate)
+    if _gm.enabled and (input._rg or getattr(values, "_rg", False)):
+        res._grad_fn = None
+        _record(_INDEX_PUT, _index_put_backward, (input, values), res, (), (nkey, accumulate))
+    return res
+
+
+def _index_put_backward(node, g):
+    key, accumulate = node.ctx
+    g_self = g
+    if not accumulate and node.needs_input_grad(0):
+        g_self = g.clone()
+        g_self[key] = 0
+    return (g_self, g[key] if node.needs_input_grad(1) else None)
+
+
+def index_put_(self: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    from .elementwise import _apply_inplace
+    return _apply_inplace(self, index_put, (tuple(indices), values), "index_put_", accumulate=accumulate)
+
+
+class _NoGradCtx:
+    def __enter__(self):
+        self._prev = _gm.enabled
+        _gm.enabled = False
+
+    def __exit__(self, *exc):
+        _gm.enabled = self._prev
+
+
+_GATHER = node_class("GatherBackward0")
+_SCATTER_ADD = node_class("ScatterAddBackward0")
+_INDEX_SELECT = node_class("IndexSelectBackward0")
+_MASKED_FILL = node_class("MaskedFillBackward0")
+
+
+def _check_index(index: Tensor, size: int, dim: int, op: str) -> None:
+    if index._dtype is not D.int64:
+        raise RuntimeError(f"{op}(): Expected dtype int64 for index")
+    if index.numel():
+        lo, hi = int(index.min().item()), int(index.max().item())
+        if lo < -size or hi >= size:
+            raise RuntimeError(f"index {hi if hi >= size else lo} is out of bounds for dimension {dim} with size "
+                               f"{size}")
+
+
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (``torch.gather``)."""
+    nd = input._data.ndim
+    d = wrap_dim(dim, nd, "gather")
+    if index._data.ndim != nd:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for j in range(nd):
+        if j != d and index._data.shape[j] > input._data.shape[j]:
+            raise RuntimeError(f"Size does not match at dimension {j} expected index {list(index.shape)} to be no "
+                               f"larger than self {list(input.shape)} apart from dimension {d}")
+    _check_index(index, input._data.shape[d] if nd else 1, d, "gather")
+    src = input._data
+    if any(index._data.shape[j] < src.shape[j] for j in range(nd) if j != d):
+        src = input._ctx.backend.basic_index(src, tuple(slice(0, index._data.shape[j]) if j != d else slice(None)
+                                                        for j in range(nd)))
+    res = _make(input._ctx.K["take_along_axis"](src, index._data, d), input._dtype, input._ctx)
+    if _gm.enabled and input._rg:
+        _record(_GATHER, _gather_backward, (input,), res, (index,), (d, input._data.shape))
+    return res
+
+
+def _gather_backward(node, g):
+    (index,) = node.saved_tensors
+    d, shape = node.ctx
+    return (g.new_zeros(shape).scatter_add(d, index, g),)
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (``torch.scatter_add``)."""
+    d = wrap_dim(dim, input._data.ndim, "scatter_add")
+    _check_index(index, input._data.shape[d] if input._data.ndim else 1, d, "scatter_add")
+    res = _make(input._ctx.K["clone"](input._data), input._dtype, input._ctx)
+    s = src._data
+    if index._data.shape != s.shape:
+        s = src._ctx.backend.basic_index(s, tuple(slice(0, n) for n in index._data.shape))
+    res._ctx.K["scatter_add"](res._data, d, index._data, cast(_make(s, src._dtype, src._ctx), input._dtype))
+    if _gm.enabled and (input._rg or src._rg):
+        _record(_SCATTER_ADD, _scatter_add_backward, (input, src), res, (index,), d)
+    return res
+
+
+def _scatter_add_backward(node, g):
+    (index,) = node.saved_tensors
+    return (g, g.gather(node.ctx, index) if node.needs_input_grad(1) else None)
+
+
+def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    from .elementwise import _apply_inplace
+    return _apply_inplace(self, scatter_add, (dim, index, src), "scatter_add_")
+
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The entries of ``input`` along ``dim`` at the positions in the 1-D ``index``."""
+    d = wrap_dim(dim, input._data.ndim, "index_select")
+    if index._data.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if index._dtype not in (D.int64, D.int32):
+        raise RuntimeError("index_select(): Expected dtype int32/int64 for index")
+    n = input._data.shape[d] if input._data.ndim else 1
+    if index.numel():
+        lo, hi = int(index.min().item()), int(index.max().item())
+        if lo < 0 or hi >= n:
+            raise IndexError(f"index out of range in self")
+    key = (slice(None),) * d + (index._data.reshape(-1) if index._data.ndim == 0 else index._data,)
+    res = _make(input._ctx.K["index"](input._data, key), input._dtype, input._ctx)
+    if _gm.enabled and input._rg:
+        _record(_INDEX_SELECT, _index_select_backward, (input,), res, (index,), (d, input._data.shape))
+    return res
+
+
+def _index_select_backward(node, g):
+    (index,) = node.saved_tensors
+    d, shape = node.ctx
+    key = (slice(None),) * d + (index.reshape(-1),)
+    return (g.new_zeros(shape).index_put(key, g, accumulate=True),)
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False):
+    """Indices of nonzero elements: an (n, ndim) int64 tensor, or one tensor per dim with ``as_tuple``."""
+    idx = _make(input._ctx.K["nonzero"](input._data), D.int64, input._ctx)
+    if as_tuple:
+        if input._data.ndim == 0:
+            return (idx.reshape(-1),)
+        return tuple(idx[:, j] for j in range(input._data.ndim))
+    return idx
+
+
+def argwhere(input: Tensor) -> Tensor:
+    return nonzero(input)
+
+
+def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
+    """``value`` where ``mask`` is True, else ``input`` (mask broadcasts to input's shape)."""
+    if not isinstance(mask, Tensor) or mask._dtype is not D.bool:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{getattr(mask, 'dtype', type(mask).__name__)}")
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value._data.ndim} dimension(s).")
+        v = cast(value, input._dtype)
+    else:
+        v = scalar(value, "masked_fill", "value")
+        v = input._ctx.backend.full((), v, input._dtype, input._ctx.index)
+    try:
+        r = input._ctx.K["where"](mask._data, v, input._data)
+    except ValueError as exc:
+        raise RuntimeError(f"The size of tensor a ({list(input.shape)}) must match the size of tensor b "
+                           f"({list(mask.shape)})") from exc
+    if r.shape != input._data.shape:
+        raise RuntimeError(f"masked_fill: mask of shape {list(mask.shape)} is not broadcastable to input of shape "
+                           f"{list(input.shape)}")
+    res = _make(r, input._dtype, input._ctx)
+    if _gm.enabled and (input._rg or getattr(value, "_rg", False)):
+        _record(_MASKED_FILL, _masked_fill_backward, (input, value), res, (mask,))
+    return res
+
+
+def _masked_fill_backward(node, g):
+    (mask,) = node.saved_tensors
+    return (g.masked_fill(mask, 0) if node.needs_input_grad(0) else None,
+            g.masked_fill(~mask, 0).sum() if node.needs_input_grad(1) else None)
+
+
+def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
+    from .elementwise import _apply_inplace
+    return _apply_inplace(self, masked_fill, (mask, value), "masked_fill_")
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """The 1-D tensor of elements of ``input`` where ``mask`` is True."""
+    if mask._data.shape != input._data.shape:
+        input, mask = _broadcast_pair(input, mask)
+    return input[mask]
+
+
+def _broadcast_pair(a: Tensor, b: Tensor):
+    shape = tuple(np.broadcast_shapes(a._data.shape, b._data.shape))
+    return a.expand(shape), b.expand(shape)
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:
+    return input.reshape(-1)[index]
+
+
+for _fn in (index_put, index_put_, gather, scatter_add, scatter_add_, index_select, nonzero, argwhere, masked_fill,
+            masked_fill_, masked_select, take):
+    _export(_fn)
+for _name in ("index_put_", "scatter_add_", "masked_fill_"):
+    del _ALL[_name]

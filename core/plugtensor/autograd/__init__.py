@@ -1,0 +1,96 @@
+"""Automatic differentiation: ``backward``, ``grad``, ``Function``, ``Variable`` and grad modes."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from . import _engine
+from ._function import Function, FunctionCtx
+from ._node import Node
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "Variable", "Node", "no_grad", "enable_grad",
+           "set_grad_enabled", "is_grad_enabled", "inference_mode"]
+
+
+def _as_list(x) -> list:
+    if x is None:
+        return []
+    from .._tensor import Tensor
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def _grads_for(outputs: list, grad_outputs: list) -> list:
+    from .._ops.creation import ones_like
+    grads = []
+    for i, out in enumerate(outputs):
+        g = grad_outputs[i] if i < len(grad_outputs) else None
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out._dtype.is_floating_point:
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
+                                   f"{out._dtype}")
+            g = ones_like(out)
+        else:
+            from .._tensor import Tensor
+            if not isinstance(g, Tensor):
+                from .._ops.creation import tensor
+                g = tensor(g, dtype=out._dtype, device=out.device)
+            if g._data.shape != out._data.shape:
+                from .._device import Size
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g._data.shape)} and "
+                                   f"output[{i}] has a shape of {Size(out._data.shape)}.")
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the graph's leaves."""
+    outputs = _as_list(tensors)
+    grads = _grads_for(outputs, _as_list(grad_tensors))
+    if retain_graph is None:
+        retain_graph = create_graph
+    inputs = _as_list(inputs) or None
+    _engine.run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         allow_unused: bool = False, materialize_grads: bool = False) -> tuple:
+    """The gradients of ``outputs`` w.r.t. ``inputs``, returned (leaves' ``.grad`` is left alone).
+
+    >>> import plugtensor as pt
+    >>> x = pt.tensor(3.0, requires_grad=True)
+    >>> pt.autograd.grad(x ** 2, x)
+    (tensor(6.),)
+    """
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    grads = _grads_for(outs, _as_list(grad_outputs))
+    if retain_graph is None:
+        retain_graph = create_graph
+    res = _engine.run_backward(outs, grads, retain_graph, create_graph, inputs=ins,
+                               allow_unused=allow_unused or materialize_grads, accumulate=False)
+    if materialize_grads:
+        from .._ops.creation import zeros_like
+        res = tuple(zeros_like(i) if r is None else r for r, i in zip(res, ins))
+    return res
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj) -> bool:
+        from .._tensor import Tensor
+        return isinstance(obj, Tensor)
+
+    def __call__(cls, data, requires_grad: bool = False, volatile: bool = False):
+        from .._tensor import Tensor
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        t = data.detach()
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+
+
+class Variable(metaclass=_VariableMeta):
+    """Legacy wrapper: ``Variable(t, requires_grad=True)`` returns a Tensor sharing ``t``'s storage, as in
+    PyTorch, where Variables and Tensors merged; ``isinstance(t, Variable)`` holds for every tensor."""

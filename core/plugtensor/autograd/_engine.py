@@ -1,0 +1,212 @@
+"""The backward engine: runs recorded nodes in dependency order and routes gradients.
+
+Broadcast reduction and dtype casting of gradients happen once, here (``_fit``), so no op's
+backward has to undo broadcasting itself.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from . import grad_mode
+from ._node import AccumulateGrad, Node
+
+__all__ = ["run_backward", "gradient_edge"]
+
+
+def gradient_edge(t) -> tuple:
+    """(node, output_nr) that gradients for tensor ``t`` flow into, or (None, 0)."""
+    fn = t._grad_fn
+    if fn is not None:
+        return (fn, t._out_nr)
+    if t._rg:
+        acc = t._acc
+        if acc is None:
+            acc = t._acc = AccumulateGrad(t)
+        return (acc, 0)
+    return (None, 0)
+
+
+def _fit(g, shape, dtype):
+    """Reduce a broadcast gradient to ``shape`` and cast it to ``dtype``."""
+    if g.shape != shape:
+        lead = g.ndim - len(shape)
+        dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+        if dims:
+            g = g.sum(dims, keepdim=True)
+        if lead:
+            g = g.reshape(shape)
+    if g._dtype is not dtype:
+        g = g.to(dtype)
+    return g
+
+
+def _collect(roots: Sequence[Node]) -> dict[Node, int]:
+    """Count, for every node reachable from ``roots``, how many edges point at it."""
+    deps: dict[Node, int] = {}
+    seen = set()
+    stack = list(roots)
+    for r in roots:
+        seen.add(r)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            deps[child] = deps.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return deps
+
+
+def _needed(roots: Sequence[Node], targets: set) -> set:
+    """Nodes from which some target node can be reached (only those run in ``autograd.grad``)."""
+    memo: dict[Node, bool] = {}
+    order: list = []
+    stack = [(r, False) for r in roots]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            memo[node] = node in targets or any(c is not None and memo.get(c, False) for c, _ in node.next_functions)
+            continue
+        if node in memo:
+            continue
+        memo[node] = False
+        stack.append((node, True))
+        for c, _ in node.next_functions:
+            if c is not None and c not in memo:
+                stack.append((c, False))
+        order.append(node)
+    return {n for n, v in memo.items() if v}
+
+
+def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, create_graph: bool,
+                 inputs: Sequence | None = None, allow_unused: bool = False, accumulate: bool = True):
+    """Backpropagate ``grad_outputs`` from ``outputs``.
+
+    With ``accumulate`` (``Tensor.backward``) gradients are added into leaf ``.grad`` (only of
+    ``inputs`` if given). Without it (``autograd.grad``) the gradients of ``inputs`` are returned.
+    """
+    with grad_mode.set_grad_enabled(create_graph):
+        return _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused, accumulate)
+
+
+def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused, accumulate):
+    buffers: dict[Node, list] = {}
+    roots = []
+    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        node, nr = gradient_edge(t)
+        if node is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._nout
+            roots.append(node)
+        if type(node) is AccumulateGrad:
+            g = g.detach().clone()  # a leaf's .grad must not alias the caller's gradient tensor
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    capture: dict[tuple, int] = {}
+    if inputs is not None:
+        for j, t in enumerate(inputs):
+            node, nr = gradient_edge(t)
+            if node is None:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            capture[(node, nr)] = j
+    results = [None] * (len(inputs) if inputs is not None else 0)
+    needed = _needed(roots, {n for n, _ in capture}) if inputs is not None else None
+
+    deps = _collect(roots)
+    ready = [n for n in roots if deps.get(n, 0) == 0]
+    while ready:
+        node = ready.pop()
+        grads = buffers.pop(node)
+        if node._pre_hooks:
+            for nr, hooks in node._pre_hooks.items():
+                for hook in list(hooks.values()):
+                    if nr == -1:
+                        new = hook(tuple(grads))
+                        if new is not None:
+                            grads = list(new)
+                    elif grads[nr] is not None:
+                        new = hook(grads[nr])
+                        if new is not None:
+                            grads[nr] = new
+        if node._retain:
+            for nr, ref in node._retain.items():
+                t = ref()
+                if t is not None and grads[nr] is not None:
+                    g = grads[nr] if create_graph else grads[nr].detach()
+                    t._grad = g.clone() if t._grad is None else t._grad + g
+        if capture:
+            for nr in range(node._nout):
+                j = capture.get((node, nr))
+                if j is not None:
+                    results[j] = grads[nr]
+        if type(node) is AccumulateGrad:
+            if accumulate and (inputs is None or (node, 0) in capture):
+                _accumulate(node.variable, grads[0], create_graph)
+            continue
+        if needed is not None and node not in needed:
+            continue
+        in_grads = node._fn(node, *grads)
+        if node._hooks:
+            for hook in list(node._hooks.values()):
+                new = hook(tuple(in_grads), tuple(grads))
+                if new is not None:
+                    in_grads = tuple(new)
+        if not retain_graph:
+            node.release()
+        for (child, nr), g, meta in zip(node.next_functions, in_grads, node._meta):
+            if child is None:
+                continue
+            if g is not None:
+                g = _fit(g, meta[0], meta[1])
+                buf = buffers.get(child)
+                if buf is None:
+                    buf = buffers[child] = [None] * child._nout
+                buf[nr] = g if buf[nr] is None else buf[nr] + g
+            deps[child] -= 1
+            if deps[child] == 0:
+                if child in buffers:
+                    ready.append(child)
+                else:
+                    # Every path into this node carried no gradient: skip it, but release its
+                    # dependents' counts so the rest of the graph still runs.
+                    _skip(child, deps, buffers, ready)
+    if inputs is None:
+        return None
+    for j, r in enumerate(results):
+        if r is None and not allow_unused:
+            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                               "Set allow_unused=True if this is the desired behavior.")
+    return tuple(results)
+
+
+def _skip(node, deps, buffers, ready) -> None:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        for child, _ in n.next_functions:
+            if child is None:
+                continue
+            deps[child] -= 1
+            if deps[child] == 0:
+                if child in buffers:
+                    ready.append(child)
+                else:
+                    stack.append(child)
+
+
+def _accumulate(var, g, create_graph: bool) -> None:
+    if not create_graph:
+        g = g.detach()
+    if var._grad is None:
+        # A fresh tensor of its own: the gradient may be a view (an expanded broadcast) or a tensor
+        # the caller still holds, and later accumulation writes into it in place.
+        var._grad = g.clone() if (g._base is not None or not g.is_contiguous()) else g
+    elif create_graph or var._grad.requires_grad:
+        var._grad = var._grad + g
+    else:
+        with grad_mode.no_grad():
+            var._grad.add_(g)

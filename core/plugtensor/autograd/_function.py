@@ -1,0 +1,115 @@
+"""``autograd.Function``: user-defined ops with their own forward and backward."""
+from __future__ import annotations
+
+from typing import Any
+
+from ._node import node_class
+
+__all__ = ["Function", "FunctionCtx"]
+
+
+class FunctionCtx:
+    """The ``ctx`` passed to ``forward`` and ``backward``: save tensors, mark outputs."""
+
+    def __init__(self) -> None:
+        self.saved_for_later: tuple = ()
+        self.needs_input_grad: tuple = ()
+        self.non_differentiable: set = set()
+        self.materialize_grads = True
+        self._node = None
+
+    def save_for_backward(self, *tensors) -> None:
+        self.saved_for_later = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._node is None:
+            return self.saved_for_later
+        return self._node.saved_tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self.non_differentiable.update(id(t) for t in tensors)
+
+    def mark_dirty(self, *tensors) -> None:
+        pass
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = value
+
+
+class _FunctionMeta(type):
+    def __init__(cls, name, bases, ns) -> None:
+        super().__init__(name, bases, ns)
+        cls._node_cls = node_class(name + "Backward")
+
+
+class Function(metaclass=_FunctionMeta):
+    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``; call ``apply``.
+
+    >>> import plugtensor as pt
+    >>> class Square(pt.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         (x,) = ctx.saved_tensors
+    ...         return 2 * x * g
+    >>> x = pt.tensor(3.0, requires_grad=True)
+    >>> Square.apply(x).backward(); x.grad
+    tensor(6.)
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs) -> Any:
+        raise NotImplementedError("forward")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs) -> Any:
+        raise NotImplementedError("backward")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from .._tensor import Tensor, _record
+        from . import grad_mode
+        ctx = FunctionCtx()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        with grad_mode.no_grad():
+            out = cls.forward(ctx, *args, **kwargs)
+        outs = out if isinstance(out, tuple) else (out,)
+        if not (grad_mode.is_grad_enabled() and any(ctx.needs_input_grad)):
+            return out
+        diff = [o for o in outs if isinstance(o, Tensor) and id(o) not in ctx.non_differentiable
+                and o._dtype.is_floating_point]
+        if not diff:
+            return out
+        # An output that is an input (or aliases one) gets a fresh Tensor object, so rebasing its
+        # history does not rewrite the input's.
+        inputs_ids = {id(a) for a in args if isinstance(a, Tensor)}
+        fixed = []
+        for o in outs:
+            if isinstance(o, Tensor) and id(o) in inputs_ids:
+                o = o.detach()
+            fixed.append(o)
+        outs = tuple(fixed)
+        diff = [o for o in outs if isinstance(o, Tensor) and id(o) not in ctx.non_differentiable
+                and o._dtype.is_floating_point]
+
+        def backward(node, *grads):
+            if ctx.materialize_grads:
+                grads = tuple(g if g is not None else o.new_zeros(o.shape) for g, o in zip(grads, diff))
+            r = cls.backward(ctx, *grads)
+            r = r if isinstance(r, tuple) else (r,)
+            if len(r) != len(args):
+                raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number of gradients "
+                                   f"(expected {len(args)}, got {len(r)})")
+            return r
+
+        _record(cls._node_cls, backward, args, diff[0], tuple(ctx.saved_for_later))
+        node = diff[0]._grad_fn
+        node._nout = len(diff)
+        for i, o in enumerate(diff):
+            o._grad_fn, o._rg, o._out_nr = node, True, i
+        ctx._node = node
+        return outs if isinstance(out, tuple) else outs[0]

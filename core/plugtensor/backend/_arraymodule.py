@@ -1,0 +1,239 @@
+"""The shared base for NumPy-like array modules (NumPy, CuPy, array-api-strict, ...).
+
+A backend over such a module is a subclass that names the module and its devices; every primitive
+comes from here. Only what differs between modules (how to find a storage pointer, how to move to
+and from host memory) is a method to override.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import _dtype as D
+from . import _philox
+from ._base import Backend
+
+__all__ = ["ArrayModuleBackend"]
+
+# (kernel name, attribute of the array module): one row per elementwise kernel.
+_UNARY = (
+    ("neg", "negative"), ("abs", "abs"), ("exp", "exp"), ("expm1", "expm1"), ("log", "log"), ("log1p", "log1p"),
+    ("log2", "log2"), ("log10", "log10"), ("sqrt", "sqrt"), ("sin", "sin"), ("cos", "cos"), ("tan", "tan"),
+    ("asin", "arcsin"), ("acos", "arccos"), ("atan", "arctan"), ("sinh", "sinh"), ("cosh", "cosh"),
+    ("tanh", "tanh"), ("sign", "sign"), ("floor", "floor"), ("ceil", "ceil"), ("round", "rint"),
+    ("trunc", "trunc"), ("reciprocal", "reciprocal"), ("square", "square"), ("logical_not", "logical_not"),
+    ("bitwise_not", "invert"), ("isnan", "isnan"), ("isinf", "isinf"), ("isfinite", "isfinite"),
+)
+_BINARY = (
+    ("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("div", "true_divide"),
+    ("floor_divide", "floor_divide"), ("remainder", "remainder"), ("fmod", "fmod"), ("pow", "power"),
+    ("maximum", "maximum"), ("minimum", "minimum"), ("atan2", "arctan2"), ("eq", "equal"), ("ne", "not_equal"),
+    ("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"),
+    ("logical_and", "logical_and"), ("logical_or", "logical_or"), ("logical_xor", "logical_xor"),
+    ("bitwise_and", "bitwise_and"), ("bitwise_or", "bitwise_or"), ("bitwise_xor", "bitwise_xor"),
+    ("bitwise_left_shift", "left_shift"), ("bitwise_right_shift", "right_shift"),
+)
+_REDUCE = (("sum", "sum"), ("prod", "prod"), ("amax", "max"), ("amin", "min"), ("any", "any"), ("all", "all"))
+
+
+class ArrayModuleBackend(Backend):
+    """A backend whose arrays are those of the NumPy-like module ``xp`` (set in the subclass)."""
+
+    xp: Any = np
+
+    def __init__(self) -> None:
+        xp = self.xp
+        self._to_xp = {d: xp.dtype(d.name) for d in D.dtypes() if _has_dtype(xp, d.name)}
+        self._from_xp = {v: k for k, v in self._to_xp.items()}
+        self._kernel_table: dict[str, Callable] = {}
+
+    # -- devices ----------------------------------------------------------------------------------
+    def device_count(self) -> int:
+        return 1
+
+    def device_dtypes(self, index: int) -> tuple[D.dtype, ...]:
+        return tuple(self._to_xp)
+
+    # -- arrays -----------------------------------------------------------------------------------
+    def xp_dtype(self, dtype: D.dtype):
+        try:
+            return self._to_xp[dtype]
+        except KeyError:
+            raise TypeError(f"{self.device_type}: dtype {dtype} is not supported by backend '{self.name}'") from None
+
+    def dtype(self, a) -> D.dtype:
+        return self._from_xp[a.dtype]
+
+    def strides(self, a) -> tuple[int, ...]:
+        item = a.itemsize
+        return tuple(s // item for s in a.strides)
+
+    def _root(self, a):
+        root = a
+        while isinstance(root.base, type(a)):
+            root = root.base
+        return root
+
+    def _pointer(self, a) -> int:
+        return a.__array_interface__["data"][0]
+
+    def storage_offset(self, a) -> int:
+        return (self._pointer(a) - self._pointer(self._root(a))) // a.itemsize
+
+    def empty(self, shape, dtype, index):
+        return self.xp.empty(shape, dtype=self.xp_dtype(dtype))
+
+    def full(self, shape, value, dtype, index):
+        return self.xp.full(shape, value, dtype=self.xp_dtype(dtype))
+
+    def from_host(self, host, dtype, index, share=False):
+        return self.xp.asarray(host) if share else self.xp.array(host, copy=True)
+
+    def to_host(self, a):
+        return np.asarray(a)
+
+    def arange(self, start, step, n, dtype, index):
+        xd = self.xp_dtype(dtype)
+        if dtype.is_floating_point:
+            # start + i*step computed in float64 then cast, as PyTorch does for float ranges
+            return (start + self.xp.arange(n, dtype=self.xp.float64) * step).astype(xd)
+        return self.xp.arange(start, start + n * step, step, dtype=xd)[:n]
+
+    def random_bits(self, seed, offset, n, index):
+        return _philox.random_bits(self.xp, seed, offset, n)
+
+    def random(self, kind, shape, dtype, seed, offset, index, **params):
+        n = 1
+        for s in shape:
+            n *= s
+        xd = self.xp_dtype(dtype)
+        span = params["high"] - params["low"] if kind == "randint" else None
+        w = _philox.words_per_value(kind, np.dtype(dtype.name) if kind != "randint" else None, span=span)
+        bits = _philox.random_bits(self.xp, seed, offset, n * w)
+        if kind == "uniform":
+            r = _philox.uniform(self.xp, bits, xd)
+        elif kind == "normal":
+            r = _philox.normal(self.xp, bits, xd)
+        else:
+            r = _philox.randint(self.xp, bits, params["low"], params["high"], xd)
+        return r.reshape(shape), n * w
+
+    # -- views ------------------------------------------------------------------------------------
+    def as_strided(self, a, shape, strides, storage_offset):
+        root = self._root(a)
+        item = a.itemsize
+        flat = self.xp.lib.stride_tricks.as_strided(root, shape=(root.size,), strides=(item,))
+        return self.xp.lib.stride_tricks.as_strided(flat[storage_offset:], shape=tuple(shape),
+                                                    strides=tuple(s * item for s in strides))
+
+    def reshape_view(self, a, shape):
+        try:
+            return self.xp.reshape(a, shape, copy=False)
+        except ValueError:
+            return None
+
+    def permute(self, a, axes):
+        return self.xp.transpose(a, axes)
+
+    def expand(self, a, shape):
+        return self.xp.broadcast_to(a, shape)
+
+    def basic_index(self, a, key):
+        return a[key]
+
+    # -- kernels ----------------------------------------------------------------------------------
+    def kernels(self) -> dict[str, Callable]:
+        xp = self.xp
+        k: dict[str, Callable] = {}
+        for name, attr in _UNARY + _BINARY:
+            fn = getattr(xp, attr, None)
+            if fn is not None:
+                k[name] = self._elementwise(fn)
+        for name, attr in _REDUCE:
+            k[name] = self._reduction(getattr(xp, attr))
+        arr = self._as_array
+        to_xp = self.xp_dtype
+
+        def argmax(a, axis, keepdim):
+            return arr(xp.argmax(a, axis=axis, keepdims=keepdim).astype(xp.int64, copy=False))
+
+        def argmin(a, axis, keepdim):
+            return arr(xp.argmin(a, axis=axis, keepdims=keepdim).astype(xp.int64, copy=False))
+
+        def cumsum(a, axis, dtype):
+            return xp.cumsum(a, axis=axis, dtype=to_xp(dtype))
+
+        def cumprod(a, axis, dtype):
+            return xp.cumprod(a, axis=axis, dtype=to_xp(dtype))
+
+        def where(cond, a, b):
+            return arr(xp.where(cond, a, b))
+
+        def astype(a, dtype):
+            return a.astype(to_xp(dtype))
+
+        def copy_(dst, src):
+            xp.copyto(dst, src, casting="unsafe")
+            return dst
+
+        def scatter_add(dst, axis, index, src):
+            idx = list(xp.indices(index.shape, sparse=True))
+            idx[axis] = index
+            xp.add.at(dst, tuple(idx), src)
+            return dst
+
+        def index_put(a, key, values, accumulate):
+            if accumulate:
+                xp.add.at(a, key, values)
+            else:
+                a[key] = values
+            return a
+
+        def sort(a, axis, descending, stable):
+            idx = xp.argsort(-a if descending and a.dtype.kind in "fi" else a, axis=axis, kind="stable")
+            if descending and a.dtype.kind not in "fi":
+                idx = xp.flip(idx, axis=axis)
+            return xp.take_along_axis(a, idx, axis=axis), idx.astype(xp.int64, copy=False)
+
+        k.update(
+            argmax=argmax, argmin=argmin, cumsum=cumsum, cumprod=cumprod, where=where, astype=astype, copy_=copy_,
+            matmul=xp.matmul, concatenate=lambda arrays, axis: xp.concatenate(arrays, axis=axis),
+            take_along_axis=lambda a, index, axis: xp.take_along_axis(a, index, axis=axis),
+            scatter_add=scatter_add, index=lambda a, key: arr(a[key]), index_put=index_put,
+            nonzero=lambda a: xp.argwhere(a).astype(xp.int64, copy=False),
+            flip=lambda a, axes: xp.flip(a, axis=axes).copy(), sort=sort,
+            contiguous=xp.ascontiguousarray, clone=lambda a: a.copy(),
+        )
+        return k
+
+    def _as_array(self, r):
+        return r if isinstance(r, self.xp.ndarray) else self.xp.asarray(r)
+
+    def _elementwise(self, fn: Callable) -> Callable:
+        if self.xp is np:
+            # NumPy returns scalars for 0-d results unless out=... asks for an array.
+            def kernel(*args, out=...):
+                return fn(*args, out=out)
+            kernel.__name__ = getattr(fn, "__name__", "kernel")
+            return kernel
+        return fn
+
+    def _reduction(self, fn: Callable) -> Callable:
+        arr, to_xp = self._as_array, self.xp_dtype
+
+        def reduce(a, axes, keepdim, dtype=None):
+            if dtype is None:
+                return arr(fn(a, axis=axes, keepdims=keepdim))
+            return arr(fn(a, axis=axes, keepdims=keepdim, dtype=to_xp(dtype)))
+        return reduce
+
+
+def _has_dtype(xp, name: str) -> bool:
+    try:
+        xp.dtype(name)
+        return True
+    except (TypeError, AttributeError):
+        return False
+
+
