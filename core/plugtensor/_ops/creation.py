@@ -586,3 +586,7 @@ def set_default_device(device) -> None:
 @_export
 def get_default_device() -> _device_cls:
     return _device_cls(_default_device[0])
+
+
+for _fn in (tensor, as_tensor, from_numpy, asarray):
+    _export(_fn)

@@ -625,3 +625,6 @@ def _inplace_view(fn):
 
 for _fn in (t, transpose, squeeze, unsqueeze):
     setattr(Tensor, _fn.__name__ + "_", _inplace_view(_fn))
+for _name in ("view", "view_as", "reshape_as", "expand", "expand_as", "contiguous", "repeat", "to", "cpu", "cuda",
+              "type_as"):
+    del _ALL[_name]  # methods only, as in PyTorch
