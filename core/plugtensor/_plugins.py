@@ -9,6 +9,7 @@ import os
 import threading
 import traceback
 from importlib import metadata
+from collections.abc import Mapping
 from typing import Any
 
 import pluggy
@@ -16,7 +17,8 @@ import pluggy
 from . import _dtype, hookspecs
 from ._device import device as _device_cls
 
-__all__ = ["plugin_manager", "register_plugin", "get_context", "load_failures", "DeviceContext", "devices"]
+__all__ = ["plugin_manager", "register_plugin", "unregister_plugin", "get_context", "get_backend", "load_failures",
+           "backends", "DeviceContext", "devices"]
 
 ENTRY_POINT_GROUP = "plugtensor.backends"
 
@@ -28,6 +30,10 @@ _specs: dict[str, hookspecs.BackendSpec] | None = None
 _backends: dict[str, Any] = {}
 _failures: list[dict] = []
 _contexts: dict[Any, "DeviceContext"] = {}
+_load_errors: dict[str, str] = {}  # device type -> message of its backend's load failure (raised again, not retried)
+_plugin_dists: dict[str, tuple[str | None, str | None]] = {}  # entry-point name -> (distribution, version)
+_disabled: set[str] = set()
+_OFF = ("0", "false", "no", "off")
 
 
 class PluginFailure(dict):
@@ -55,6 +61,7 @@ def register_plugin(plugin, name: str | None = None) -> None:
 
 
 def unregister_plugin(name: str) -> None:
+    """Remove a plugin registered under ``name``; kernel tables are rebuilt on next use."""
     with _lock:
         p = _pm.get_plugin(name)
         if p is not None:
@@ -67,6 +74,11 @@ def _reset_tables() -> None:
     _specs = None
     _backends.clear()
     _contexts.clear()
+    _load_errors.clear()
+
+
+def _autoload_off() -> bool:
+    return os.environ.get("PLUGTENSOR_PLUGIN_AUTOLOAD", "1").strip().lower() in _OFF
 
 
 def _ensure_entry_points() -> None:
@@ -77,14 +89,18 @@ def _ensure_entry_points() -> None:
         if _loaded_entry_points:
             return
         _loaded_entry_points = True
-        if os.environ.get("PLUGTENSOR_PLUGIN_AUTOLOAD", "1").strip().lower() in ("0", "false", "no", "off"):
+        if _autoload_off():
             return
         disabled = {s.strip() for s in os.environ.get("PLUGTENSOR_DISABLE_PLUGINS", "").split(",") if s.strip()}
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name in disabled or _pm.has_plugin(ep.name):
+            if ep.name in disabled:
+                _disabled.add(ep.name)
+                continue
+            if _pm.has_plugin(ep.name):
                 continue
             dist = getattr(ep, "dist", None)
             dname, dver = (dist.metadata["Name"], dist.version) if dist is not None else (None, None)
+            _plugin_dists[ep.name] = (dname, dver)
             try:
                 _pm.register(ep.load(), name=ep.name)
             except BaseException as exc:  # noqa: BLE001 - a broken plugin must not break import
@@ -97,6 +113,15 @@ def _plugin_dist(plugin) -> tuple[str | None, str | None]:
     for p, dist in _pm.list_plugin_distinfo():
         if p is plugin:
             return dist.metadata["Name"], dist.version
+    # A module registered by hand: find the distribution that installed its top-level package.
+    top = getattr(plugin, "__name__", "").partition(".")[0]
+    if top:
+        try:
+            dname = metadata.packages_distributions().get(top, [None])[0]
+            if dname is not None:
+                return dname, metadata.version(dname)
+        except Exception:  # noqa: BLE001 - metadata is advisory only
+            pass
     return None, None
 
 
@@ -115,6 +140,8 @@ def _call_hook(hook, **kwargs) -> list[tuple[str, Any]]:
 
 
 def _version_of(plugin_name: str) -> tuple[str | None, str | None]:
+    if plugin_name in _plugin_dists:
+        return _plugin_dists[plugin_name]
     p = _pm.get_plugin(plugin_name)
     return _plugin_dist(p) if p is not None else (None, None)
 
@@ -129,6 +156,7 @@ def _backend_specs() -> dict[str, hookspecs.BackendSpec]:
         specs: dict[str, hookspecs.BackendSpec] = {}
         for plugin_name, result in _call_hook(_pm.hook.plugtensor_register_backends):
             for spec in result:
+                spec.plugin = plugin_name
                 if spec.name is None:
                     spec.name = plugin_name
                 if spec.distribution is None:
@@ -157,41 +185,79 @@ def get_backend(device_type: str):
         spec = specs.get(device_type)
         if spec is None:
             raise RuntimeError(_missing_message(device_type, specs))
+        if device_type in _load_errors:
+            # Loading is not retried: the failure is recorded once and reported the same way each time.
+            raise RuntimeError(_load_errors[device_type])
         try:
             b = spec.load()
+            _check_api_version(b)
         except Exception as exc:  # noqa: BLE001
-            dname, dver = _version_of(spec.name)
-            _record_failure(spec.name, dname, dver, "load", exc, device_type)
-            raise RuntimeError(
-                f"The backend for device type '{device_type}' (plugin '{spec.name}', distribution "
-                f"{dname or '?'} {dver or ''}) failed to load: {type(exc).__name__}: {exc}. "
+            dname, dver = _version_of(spec.plugin)
+            _record_failure(spec.plugin, dname, dver, "load", exc, device_type)
+            msg = _load_errors[device_type] = (
+                f"The backend for device type '{device_type}' (plugin '{spec.plugin}', distribution "
+                f"{dname or '?'} {dver or '?'}) failed to load: {type(exc).__name__}: {exc}. "
                 f"Run `python -m plugtensor info` for the traceback; reinstalling the plugin or its "
-                f"dependencies usually fixes this.") from exc
+                f"dependencies (`pip install --force-reinstall {dname or spec.name}`) usually fixes this.")
+            raise RuntimeError(msg) from exc
         kernels = dict(b.kernels())
+        # Call order puts the highest-priority plugin first, so apply in reverse: the first one wins.
         for plugin_name, extra in reversed(_call_hook(_pm.hook.plugtensor_register_kernels,
                                                       device_type=device_type, backend=b)):
+            if not isinstance(extra, Mapping) or not all(callable(v) for v in extra.values()):
+                _record_failure(plugin_name, *_version_of(plugin_name), "plugtensor_register_kernels",
+                                TypeError(f"expected a dict of kernel name -> callable, got {extra!r:.200}"),
+                                device_type)
+                continue
             kernels.update(extra)
         b._kernel_table = kernels
         _backends[device_type] = b
         return b
 
 
+def _check_api_version(b) -> None:
+    from .backend._base import API_VERSION
+    v = getattr(b, "api_version", API_VERSION)
+    if v != API_VERSION:
+        raise RuntimeError(f"backend '{getattr(b, 'name', '?')}' was written for plugin API_VERSION {v}, but this "
+                           f"plugtensor provides API_VERSION {API_VERSION}; install matching versions of the "
+                           f"backend and plugtensor")
+
+
 def _missing_message(device_type: str, specs: dict) -> str:
-    installed = ", ".join(f"'{t}' ({s.name})" for t, s in sorted(specs.items())) or "none"
+    installed = ", ".join(f"'{t}' (plugin {s.plugin})" for t, s in sorted(specs.items())) or "none"
     msg = f"No backend serves device type '{device_type}'. Installed backends: {installed}."
     broken = [f for f in _failures if f["phase"] == "import" or f.get("device_type") == device_type]
     if broken:
         msg += " Plugins that failed to load: " + "; ".join(
             f"{f['name']} ({f['distribution'] or '?'} {f['version'] or ''}): {f['error']}" for f in broken)
         msg += ". Run `python -m plugtensor info` for details."
-    if os.environ.get("PLUGTENSOR_PLUGIN_AUTOLOAD", "1") == "0":
-        msg += " PLUGTENSOR_PLUGIN_AUTOLOAD=0 is set, so no entry points were loaded."
+    if _disabled:
+        msg += f" PLUGTENSOR_DISABLE_PLUGINS skipped: {', '.join(sorted(_disabled))}."
+    if _autoload_off():
+        msg += (" PLUGTENSOR_PLUGIN_AUTOLOAD=0 is set, so no entry points were loaded (register plugins by hand "
+                "with plugtensor.register_plugin).")
     return msg + _install_hint(device_type)
 
 
 def load_failures() -> list[dict]:
-    """Every plugin failure recorded so far (after resolving all backends)."""
+    """Every plugin failure recorded so far: dicts with name, distribution, version, phase, error, traceback."""
     return list(_failures)
+
+
+def backends() -> list[dict]:
+    """One row per device type: the plugin serving it, its distribution and version, and its load status.
+
+    Backends are not loaded by this call, so a broken one shows as 'not loaded' until it is used."""
+    rows = []
+    for device_type, spec in sorted(_backend_specs().items()):
+        dname, dver = _version_of(spec.plugin)
+        b = _backends.get(device_type)
+        status = ("failed" if device_type in _load_errors else "loaded" if b is not None else "not loaded")
+        rows.append({"device_type": device_type, "plugin": spec.plugin, "backend": spec.name,
+                     "distribution": spec.distribution or dname, "version": dver,
+                     "backend_version": getattr(b, "version", None), "status": status})
+    return rows
 
 
 class DeviceContext:
@@ -244,9 +310,10 @@ def devices() -> "DeviceTable":
     for dtype_name, spec in sorted(_backend_specs().items()):
         try:
             b = get_backend(dtype_name)
-        except RuntimeError as exc:
-            rows.append({"device": dtype_name, "backend": spec.name, "version": "?", "name": "-",
-                         "dtypes": "", "status": f"failed: {exc.__cause__ or exc}"})
+        except RuntimeError:
+            f = next((f for f in reversed(_failures) if f.get("device_type") == dtype_name), None)
+            rows.append({"device": dtype_name, "backend": spec.name, "version": _version_of(spec.plugin)[1] or "?",
+                         "name": "-", "dtypes": "", "status": f"failed: {f['error'] if f else 'see load_failures()'}"})
             continue
         n = b.device_count()
         if n == 0:
@@ -267,7 +334,8 @@ class DeviceTable(list):
         super().__init__(rows)
         self.failures = failures
 
-    def __repr__(self) -> str:
+    def format(self, failures: bool = True) -> str:
+        """The rows as an aligned text table, followed by one line per plugin failure."""
         cols = ["device", "backend", "version", "name", "dtypes", "status"]
         table = [cols] + [[str(r.get(c, "")) for c in cols] for r in self]
         widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
@@ -275,9 +343,12 @@ class DeviceTable(list):
         lines.insert(1, "  ".join("-" * w for w in widths))
         if not self:
             lines.append("(no backends installed: pip install plugtensor-numpy)")
-        for f in self.failures:
-            lines.append(f"plugin {f['name']} ({f['distribution'] or '?'} {f['version'] or ''}) failed at "
+        for f in self.failures if failures else ():
+            lines.append(f"plugin {f['name']} ({f['distribution'] or '?'} {f['version'] or '?'}) failed at "
                          f"{f['phase']}: {f['error']}")
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.format()
 
     __str__ = __repr__

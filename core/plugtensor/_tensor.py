@@ -16,7 +16,9 @@ from . import _printing
 from ._device import Size, device
 from ._plugins import get_context
 from .autograd import _engine, grad_mode
-from .autograd._node import RemovableHandle
+from .autograd._node import AccumulateGrad, RemovableHandle
+
+_NO_EDGE = (None, 0)
 
 __all__ = ["Tensor"]
 
@@ -69,11 +71,18 @@ def _record(cls, fn, inputs, out: "Tensor", saved=(), ctx=None) -> "Tensor":
     edges = []
     meta = []
     for t in inputs:
-        if t.__class__ is Tensor and (t._rg or t._grad_fn is not None):
-            edges.append(_engine.gradient_edge(t))
+        if t.__class__ is Tensor and t._rg:
+            fn_ = t._grad_fn
+            if fn_ is not None:
+                edges.append((fn_, t._out_nr))
+            else:
+                acc = t._acc
+                if acc is None:
+                    acc = t._acc = AccumulateGrad(t)
+                edges.append((acc, 0))
             meta.append((t._data.shape, t._dtype))
         else:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
             meta.append(None)
     out._grad_fn = cls(fn, tuple(edges), tuple(meta), saved, ctx)
     out._rg = True
@@ -213,20 +222,24 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        self.requires_grad_(value)
+        self._set_requires_grad(value, "only Tensors of floating point and complex dtype can require gradients")
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Set whether autograd records ops on this leaf tensor; returns self."""
+        # PyTorch words the error differently for the method and the attribute; keep both.
+        self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require gradients")
+        return self
+
+    def _set_requires_grad(self, requires_grad: bool, dtype_error: str) -> None:
         if self._grad_fn is not None:
             if not requires_grad:
                 raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use "
                                    "a computed variable in a subgraph that doesn't require differentiation use "
                                    "var_no_grad = var.detach().")
-            return self
+            return
         if requires_grad and not self._dtype.is_floating_point:
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError(dtype_error)
         self._rg = bool(requires_grad)
-        return self
 
     @property
     def grad_fn(self):
@@ -238,7 +251,8 @@ class Tensor:
 
     @property
     def grad(self):
-        if self._grad_fn is not None and not self.retains_grad:
+        # PyTorch warns only while a non-leaf's .grad is still unset (backward(inputs=...) can set it).
+        if self._grad is None and self._grad_fn is not None and not self.retains_grad:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
                 "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "

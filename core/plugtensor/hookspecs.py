@@ -20,10 +20,11 @@ class BackendSpec:
     Keep heavy imports (pyopencl, cupy) inside ``load`` so ``import plugtensor`` stays cheap.
     """
 
-    __slots__ = ("device_type", "load", "name", "distribution")
+    __slots__ = ("device_type", "load", "name", "distribution", "plugin")
 
     def __init__(self, device_type: str, load, name: str | None = None, distribution: str | None = None) -> None:
         self.device_type, self.load, self.name, self.distribution = device_type, load, name, distribution
+        self.plugin: str | None = None  # the registering plugin's name, filled in by the plugin manager
 
     def __repr__(self) -> str:
         return f"BackendSpec({self.device_type!r}, name={self.name!r})"

@@ -208,6 +208,8 @@ def _make_binary(name, node_name, grads, result="promoted"):
     'bool' (comparisons, logical), 'int' (bitwise: bool or integer only)."""
     cls = node_class(node_name) if node_name else None
     kname = name
+    saves_inputs = name not in ("add", "sub")  # their gradients need no operand values
+    saves_result = name in ("div", "pow")
 
     def op(input, other, *, out=None) -> Tensor:
         xa, xb, dt, ctx = _operands(input, other, name)
@@ -234,19 +236,26 @@ def _make_binary(name, node_name, grads, result="promoted"):
             raise RuntimeError(_broadcast_message(input, other)) from exc
         res = _make(r, D.bool if result == "bool" else dt, ctx)
         if cls is not None and _gm.enabled and (getattr(input, "_rg", False) or getattr(other, "_rg", False)):
-            _record(cls, backward, (input, other), res,
-                    _saved_for(input, other) + ((res,) if name in ("div", "pow") else ()),
-                    _scalar_ctx(input, other))
+            if not saves_inputs:
+                _record(cls, backward, (input, other), res)
+            else:
+                saved = (input, other) if input.__class__ is Tensor and other.__class__ is Tensor else \
+                    _saved_for(input, other)
+                _record(cls, backward, (input, other), res, saved + (res,) if saves_result else saved,
+                        _scalar_ctx(input, other))
         if out is not None:
             return write_out(out, res, name)
         return res
 
     def backward(node, g):
+        if not saves_inputs:
+            ga, gb = grads(g, None, None, None, node)
+            return (ga if node.needs_input_grad(0) else None, gb if node.needs_input_grad(1) else None)
         saved = node.saved_tensors
         ctx = node.ctx
         a = ctx[0] if ctx[0] is not None else saved[0]
         b = ctx[1] if ctx[1] is not None else saved[1 if ctx[0] is None else 0]
-        res = saved[-1] if name in ("div", "pow") else None
+        res = saved[-1] if saves_result else None
         ga, gb = grads(g, a, b, res, node)
         return (ga if node.needs_input_grad(0) else None, gb if node.needs_input_grad(1) else None)
 

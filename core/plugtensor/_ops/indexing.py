@@ -113,6 +113,7 @@ def _arrays(key):
 
 
 _INDEX = node_class("IndexBackward0")
+_SELECT = node_class("SelectBackward0")
 
 
 def getitem(self: Tensor, key) -> Tensor:
@@ -123,8 +124,30 @@ def getitem(self: Tensor, key) -> Tensor:
             raise IndexError(f"index {key} is out of bounds for dimension 0 with size {n}")
         out = _view_of(self, self._ctx.backend.basic_index(self._data, (key if key >= 0 else key + n,)))
         if _gm.enabled and self._rg:
-            _record(node_class("SelectBackward0"), _basic_backward, (self,), out, (), (self._data.shape, (key,)))
+            _record(_SELECT, _basic_backward, (self,), out, (), (self._data.shape, (key,)))
         return out
+    if key.__class__ is tuple and len(key) <= self._data.ndim:  # fast path: ints and slices only
+        shape = self._data.shape
+        nk = []
+        for d, k in enumerate(key):
+            c = k.__class__
+            if c is int:
+                n = shape[d]
+                if not -n <= k < n:
+                    raise IndexError(f"index {k} is out of bounds for dimension {d} with size {n}")
+                nk.append(k + n if k < 0 else k)
+            elif c is slice:
+                if k.step is not None and k.step <= 0:
+                    raise ValueError("step must be greater than zero")
+                nk.append(k)
+            else:
+                break
+        else:
+            nkey = tuple(nk)
+            out = _view_of(self, self._ctx.backend.basic_index(self._data, nkey))
+            if _gm.enabled and self._rg:
+                _record(node_class(_node_name(nkey)), _basic_backward, (self,), out, (), (shape, nkey))
+            return out
     if self._data.ndim == 0 and key is not None and key is not Ellipsis and not isinstance(key, (Tensor, tuple)):
         raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
                          "C++ to convert a 0-dim tensor to a number")

@@ -76,7 +76,8 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None)
     dims, full = _reduce_args(input, dim, "sum")
     dt = dtype or (input._dtype if input._dtype.kind == D.FLOAT else D.int64)
     x = input._data if dtype is None else cast(input, dtype)
-    res = _make(input._ctx.K["sum"](x, dims, keepdim, dt), dt, input._ctx)
+    # Pass a dtype only when accumulating in another type (ints sum in int64).
+    res = _make(input._ctx.K["sum"](x, dims, keepdim, None if dt is input._dtype else dt), dt, input._ctx)
     if _gm.enabled and input._rg:
         _record(_SUM0 if full else _SUM1, _sum_backward, (input,), res, (), (input._data.shape, dims, keepdim))
     return write_out(out, res, "sum") if out is not None else res

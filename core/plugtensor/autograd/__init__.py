@@ -21,9 +21,12 @@ def _as_list(x) -> list:
 
 def _grads_for(outputs: list, grad_outputs: list) -> list:
     from .._ops.creation import ones_like
+    from .._tensor import Tensor
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if i < len(grad_outputs) else None
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -32,10 +35,6 @@ def _grads_for(outputs: list, grad_outputs: list) -> list:
                                    f"{out._dtype}")
             g = ones_like(out)
         else:
-            from .._tensor import Tensor
-            if not isinstance(g, Tensor):
-                from .._ops.creation import tensor
-                g = tensor(g, dtype=out._dtype, device=out.device)
             if g._data.shape != out._data.shape:
                 from .._device import Size
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g._data.shape)} and "
@@ -50,7 +49,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     grads = _grads_for(outputs, _as_list(grad_tensors))
     if retain_graph is None:
         retain_graph = create_graph
-    inputs = _as_list(inputs) or None
+    if inputs is not None:
+        inputs = _as_list(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        for t in inputs:
+            # As in PyTorch, a non-leaf input gets its .grad through retain_grad (hence the wording
+            # of the error for an input that does not require grad).
+            t.retain_grad()
     _engine.run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, accumulate=True)
 
 
@@ -65,6 +71,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     """
     outs = _as_list(outputs)
     ins = _as_list(inputs)
+    if not ins:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     grads = _grads_for(outs, _as_list(grad_outputs))
     if retain_graph is None:
         retain_graph = create_graph
@@ -87,7 +95,7 @@ class _VariableMeta(type):
             raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
         t = data.detach()
         if requires_grad:
-            t.requires_grad_(True)
+            t._set_requires_grad(True, "Only Tensors of floating point and complex dtype can require gradients")
         return t
 
 

@@ -60,24 +60,27 @@ def _collect(roots: Sequence[Node]) -> dict[Node, int]:
 
 
 def _needed(roots: Sequence[Node], targets: set) -> set:
-    """Nodes from which some target node can be reached (only those run in ``autograd.grad``)."""
-    memo: dict[Node, bool] = {}
-    order: list = []
+    """Nodes whose backward must run so that gradients reach some target node.
+
+    A node runs only when one of its children reaches a target: a target itself whose children
+    lead nowhere useful is captured but not run (``autograd.grad(y, y_intermediate)``).
+    """
+    reaches: dict[Node, bool] = {}
     stack = [(r, False) for r in roots]
     while stack:
         node, done = stack.pop()
         if done:
-            memo[node] = node in targets or any(c is not None and memo.get(c, False) for c, _ in node.next_functions)
+            reaches[node] = node in targets or any(c is not None and reaches.get(c, False)
+                                                    for c, _ in node.next_functions)
             continue
-        if node in memo:
+        if node in reaches:
             continue
-        memo[node] = False
+        reaches[node] = False
         stack.append((node, True))
         for c, _ in node.next_functions:
-            if c is not None and c not in memo:
+            if c is not None and c not in reaches:
                 stack.append((c, False))
-        order.append(node)
-    return {n for n, v in memo.items() if v}
+    return {n for n in reaches if any(c is not None and reaches[c] for c, _ in n.next_functions)}
 
 
 def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, create_graph: bool,
@@ -174,11 +177,11 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
                     # Every path into this node carried no gradient: skip it, but release its
                     # dependents' counts so the rest of the graph still runs.
                     _skip(child, deps, buffers, ready)
-    if inputs is None:
+    if accumulate:
         return None
     for j, r in enumerate(results):
         if r is None and not allow_unused:
-            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+            raise RuntimeError(f"The differentiated Tensor at index {j} appears to not have been used in the graph. "
                                "Set allow_unused=True if this is the desired behavior.")
     return tuple(results)
 

@@ -77,39 +77,46 @@ class Function(metaclass=_FunctionMeta):
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
         with grad_mode.no_grad():
             out = cls.forward(ctx, *args, **kwargs)
-        outs = out if isinstance(out, tuple) else (out,)
+        is_tuple = isinstance(out, tuple)
+        outs = out if is_tuple else (out,)
         if not (grad_mode.is_grad_enabled() and any(ctx.needs_input_grad)):
             return out
-        diff = [o for o in outs if isinstance(o, Tensor) and id(o) not in ctx.non_differentiable
-                and o._dtype.is_floating_point]
-        if not diff:
-            return out
-        # An output that is an input (or aliases one) gets a fresh Tensor object, so rebasing its
+        # An output that is an input gets a fresh Tensor object, so giving it this node as its
         # history does not rewrite the input's.
-        inputs_ids = {id(a) for a in args if isinstance(a, Tensor)}
-        fixed = []
-        for o in outs:
-            if isinstance(o, Tensor) and id(o) in inputs_ids:
-                o = o.detach()
-            fixed.append(o)
-        outs = tuple(fixed)
-        diff = [o for o in outs if isinstance(o, Tensor) and id(o) not in ctx.non_differentiable
-                and o._dtype.is_floating_point]
+        input_ids = {id(a) for a in args if isinstance(a, Tensor)}
+        outs = tuple(o.detach() if isinstance(o, Tensor) and id(o) in input_ids else o for o in outs)
+        non_diff = ctx.non_differentiable
+        diff = [isinstance(o, Tensor) and id(o) not in non_diff and o._dtype.is_floating_point for o in outs]
+        if not any(diff):
+            return out
+        tensor_args = [a for a in args if isinstance(a, Tensor)]
+        is_tensor_arg = [isinstance(a, Tensor) for a in args]
 
         def backward(node, *grads):
+            # One gradient per forward output, as PyTorch passes them: missing ones (outputs not
+            # used, non-differentiable or non-tensor outputs) are zeros unless materialize is off.
             if ctx.materialize_grads:
-                grads = tuple(g if g is not None else o.new_zeros(o.shape) for g, o in zip(grads, diff))
+                grads = tuple(o.new_zeros(o.shape) if g is None and isinstance(o, Tensor) else g
+                              for g, o in zip(grads, outs))
             r = cls.backward(ctx, *grads)
             r = r if isinstance(r, tuple) else (r,)
             if len(r) != len(args):
                 raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number of gradients "
                                    f"(expected {len(args)}, got {len(r)})")
-            return r
+            for i, (g, t) in enumerate(zip(r, is_tensor_arg)):
+                if not t and g is not None:
+                    raise RuntimeError(f"function {cls.__name__}Backward returned a gradient different than None "
+                                       f"at position {i + 1}, but the corresponding forward input was not a "
+                                       f"Variable")
+            # The node's edges are the tensor arguments only.
+            return tuple(g for g, t in zip(r, is_tensor_arg) if t)
 
-        _record(cls._node_cls, backward, args, diff[0], tuple(ctx.saved_for_later))
-        node = diff[0]._grad_fn
-        node._nout = len(diff)
-        for i, o in enumerate(diff):
-            o._grad_fn, o._rg, o._out_nr = node, True, i
+        first = outs[diff.index(True)]
+        _record(cls._node_cls, backward, tensor_args, first, tuple(ctx.saved_for_later))
+        node = first._grad_fn
+        node._nout = len(outs)
+        for i, (o, d) in enumerate(zip(outs, diff)):
+            if d:
+                o._grad_fn, o._rg, o._out_nr = node, True, i
         ctx._node = node
-        return outs if isinstance(out, tuple) else outs[0]
+        return outs if is_tuple else outs[0]

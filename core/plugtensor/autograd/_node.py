@@ -49,7 +49,7 @@ class Node:
         self._fn = fn
         self._meta = meta  # per input: (shape, dtype) used by the engine to reduce/cast gradients
         self._saved = saved
-        self._versions = tuple(t._vc[0] for t in saved) if saved else ()
+        self._versions = tuple([t._vc[0] for t in saved]) if saved else ()
         self.ctx = ctx
         self._freed = False
         self._pre_hooks = None  # {output_nr: {key: hook}} -- tensor hooks of this node's outputs

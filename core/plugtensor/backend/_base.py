@@ -149,7 +149,7 @@ class Backend:
         for k in key:
             if k is None:
                 shape.append(1)
-                strides.append(0)
+                strides.append(sh[dim] * st[dim] if dim < len(sh) else 1)  # PyTorch's unsqueeze stride
             elif isinstance(k, int):
                 off += k * st[dim]
                 dim += 1
