@@ -42,9 +42,13 @@ class PluginFailure(dict):
 
 def _record_failure(name: str, dist: str | None, version: str | None, phase: str, exc: BaseException,
                     device_type: str | None = None) -> None:
+    error = f"{type(exc).__name__}: {exc}"
+    if any((f["name"], f["phase"], f["device_type"], f["error"]) == (name, phase, device_type, error)
+           for f in _failures):
+        return  # the same failure again (tables are rebuilt when plugins change): keep one record
     _failures.append(PluginFailure(
         name=name, distribution=dist, version=version, phase=phase, device_type=device_type,
-        error=f"{type(exc).__name__}: {exc}", traceback="".join(traceback.format_exception(exc))))
+        error=error, traceback="".join(traceback.format_exception(exc))))
 
 
 def plugin_manager() -> pluggy.PluginManager:
@@ -54,27 +58,53 @@ def plugin_manager() -> pluggy.PluginManager:
 
 
 def register_plugin(plugin, name: str | None = None) -> None:
-    """Register a plugin by hand (for ``PLUGTENSOR_PLUGIN_AUTOLOAD=0`` or tests)."""
+    """Register a plugin by hand (for ``PLUGTENSOR_PLUGIN_AUTOLOAD=0`` or tests).
+
+    Entry points are read first, so a hand-registered plugin ranks above them in pluggy's order.
+    Kernels it adds take effect at once, also for tensors that already exist."""
+    _ensure_entry_points()
     with _lock:
         _pm.register(plugin, name=name)
-        _reset_tables()
+        _rebuild_tables()
 
 
 def unregister_plugin(name: str) -> None:
-    """Remove a plugin registered under ``name``; kernel tables are rebuilt on next use."""
+    """Remove the plugin registered under ``name``; the kernel tables are rebuilt without it."""
     with _lock:
         p = _pm.get_plugin(name)
         if p is not None:
             _pm.unregister(p)
-        _reset_tables()
+        _rebuild_tables()
 
 
-def _reset_tables() -> None:
+def _rebuild_tables() -> None:
+    """Recompute backend specs after the plugin set changed.
+
+    A loaded backend whose spec is unchanged keeps its instance and its contexts; only its kernel
+    table is rebuilt, in place, so existing tensors see the new kernels. A backend whose spec changed
+    (or when new dtypes appeared) is dropped and reloaded on next use."""
     global _specs
+    old_specs, old_backends = _specs or {}, dict(_backends)
+    n_dtypes = len(_dtype.dtypes())
     _specs = None
     _backends.clear()
-    _contexts.clear()
     _load_errors.clear()
+    if not old_backends:
+        _contexts.clear()
+        return
+    specs = _backend_specs()
+    same_dtypes = n_dtypes == len(_dtype.dtypes())
+    for device_type, b in old_backends.items():
+        old, new = old_specs.get(device_type), specs.get(device_type)
+        if same_dtypes and old is not None and new is not None and new.load is old.load:
+            table = b._kernel_table
+            fresh = _build_kernels(device_type, b)
+            table.clear()
+            table.update(fresh)
+            _backends[device_type] = b
+    for key, ctx in list(_contexts.items()):
+        if ctx.type not in _backends:
+            del _contexts[key]
 
 
 def _autoload_off() -> bool:
@@ -102,7 +132,9 @@ def _ensure_entry_points() -> None:
             dname, dver = (dist.metadata["Name"], dist.version) if dist is not None else (None, None)
             _plugin_dists[ep.name] = (dname, dver)
             try:
-                _pm.register(ep.load(), name=ep.name)
+                plugin = ep.load()
+                if not _pm.is_registered(plugin):  # already registered by hand under another name
+                    _pm.register(plugin, name=ep.name)
             except BaseException as exc:  # noqa: BLE001 - a broken plugin must not break import
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
@@ -200,19 +232,23 @@ def get_backend(device_type: str):
                 f"Run `python -m plugtensor info` for the traceback; reinstalling the plugin or its "
                 f"dependencies (`pip install --force-reinstall {dname or spec.name}`) usually fixes this.")
             raise RuntimeError(msg) from exc
-        kernels = dict(b.kernels())
-        # Call order puts the highest-priority plugin first, so apply in reverse: the first one wins.
-        for plugin_name, extra in reversed(_call_hook(_pm.hook.plugtensor_register_kernels,
-                                                      device_type=device_type, backend=b)):
-            if not isinstance(extra, Mapping) or not all(callable(v) for v in extra.values()):
-                _record_failure(plugin_name, *_version_of(plugin_name), "plugtensor_register_kernels",
-                                TypeError(f"expected a dict of kernel name -> callable, got {extra!r:.200}"),
-                                device_type)
-                continue
-            kernels.update(extra)
-        b._kernel_table = kernels
+        b._kernel_table = _build_kernels(device_type, b)
         _backends[device_type] = b
         return b
+
+
+def _build_kernels(device_type: str, b) -> dict:
+    """The backend's own kernels, updated by every plugin's ``plugtensor_register_kernels``."""
+    kernels = dict(b.kernels())
+    # Call order puts the highest-priority plugin first, so apply in reverse: the first one wins.
+    for plugin_name, extra in reversed(_call_hook(_pm.hook.plugtensor_register_kernels,
+                                                  device_type=device_type, backend=b)):
+        if not isinstance(extra, Mapping) or not all(callable(v) for v in extra.values()):
+            _record_failure(plugin_name, *_version_of(plugin_name), "plugtensor_register_kernels",
+                            TypeError(f"expected a dict of kernel name -> callable, got {extra!r:.200}"), device_type)
+            continue
+        kernels.update(extra)
+    return kernels
 
 
 def _check_api_version(b) -> None:

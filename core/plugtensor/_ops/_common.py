@@ -87,6 +87,8 @@ def check_inplace(t: Tensor, op: str) -> None:
         if t._rg and t._grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         base = t._base
+        if base is not None and base._rg and base._grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
         if base is not None and (base._rg or base._grad_fn is not None):
             raise RuntimeError(
                 f"{op}: in-place modification of a view of a tensor that requires grad is not supported by "

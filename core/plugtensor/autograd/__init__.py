@@ -27,6 +27,8 @@ def _grads_for(outputs: list, grad_outputs: list) -> list:
         g = grad_outputs[i] if i < len(grad_outputs) else None
         if g is not None and not isinstance(g, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+        if not out._rg:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")

@@ -92,12 +92,16 @@ class Function(metaclass=_FunctionMeta):
         tensor_args = [a for a in args if isinstance(a, Tensor)]
         is_tensor_arg = [isinstance(a, Tensor) for a in args]
 
+        # Only what zeros need, not the outputs themselves (they hold this node: no cycle).
+        out_meta = [(o.shape, o._dtype, o.device) if isinstance(o, Tensor) else None for o in outs]
+
         def backward(node, *grads):
             # One gradient per forward output, as PyTorch passes them: missing ones (outputs not
             # used, non-differentiable or non-tensor outputs) are zeros unless materialize is off.
             if ctx.materialize_grads:
-                grads = tuple(o.new_zeros(o.shape) if g is None and isinstance(o, Tensor) else g
-                              for g, o in zip(grads, outs))
+                from .._ops.creation import zeros
+                grads = tuple(zeros(m[0], dtype=m[1], device=m[2]) if g is None and m is not None else g
+                              for g, m in zip(grads, out_meta))
             r = cls.backward(ctx, *grads)
             r = r if isinstance(r, tuple) else (r,)
             if len(r) != len(args):
