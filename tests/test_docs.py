@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pathlib
 import re
-
 import shlex
 import subprocess
 import sys
