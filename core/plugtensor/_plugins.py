@@ -164,7 +164,8 @@ def _call_hook(hook, **kwargs) -> list[tuple[str, Any]]:
         try:
             r = impl.function(*[kwargs[a] for a in impl.argnames])
         except Exception as exc:  # noqa: BLE001
-            _record_failure(impl.plugin_name, *_version_of(impl.plugin_name), hook.name, exc)
+            _record_failure(impl.plugin_name, *_version_of(impl.plugin_name), hook.name, exc,
+                            kwargs.get("device_type"))
             continue
         if r is not None:
             results.append((impl.plugin_name, r))
