@@ -59,14 +59,14 @@ def sample(shape: Sequence[int], dtype: str, lo: float = -3.0, hi: float = 3.0, 
     ``quantum`` snaps floats to multiples of it (exact in every float dtype, so results don't depend on rounding)."""
     rng = np.random.default_rng(seed)
     if dtype == "bool":
-        return rng.random(shape) < 0.5
+        return np.asarray(rng.random(shape) < 0.5)
     x = rng.uniform(lo, hi, size=shape)
     if np.dtype(dtype).kind in "iu":
         info = np.iinfo(dtype)
         x = np.clip(np.round(x), max(info.min, np.floor(lo)), min(info.max, np.ceil(hi)))
     elif quantum is not None:
         x = np.round(x / quantum) * quantum
-    return x.astype(dtype)
+    return np.asarray(x).astype(dtype)
 
 
 def layout(a: np.ndarray, kind: str, dtype: str | None = None, requires_grad: bool = False):
@@ -83,7 +83,7 @@ def layout(a: np.ndarray, kind: str, dtype: str | None = None, requires_grad: bo
         t = pt_tensor(big, dtype)[..., ::2]
     else:
         raise ValueError(kind)
-    if kind != "contiguous" and a.ndim and a.size > 1:
+    if kind != "contiguous" and a.size > 1 and a.shape[-1] > 1 and (kind == "sliced" or a.ndim >= 2):
         assert not t.is_contiguous(), "layout() should have made a non-contiguous view"
     if requires_grad:
         t.requires_grad_(True)

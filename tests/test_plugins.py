@@ -89,8 +89,9 @@ def test_disabled_backend_leaves_import_working_and_explains_how_to_install():
     r = _run_code("""
         import json
         import plugtensor as pt
+        from plugtensor.__main__ import info
         out = {"promote": str(pt.promote_types(pt.uint8, pt.int8)), "cuda": pt.cuda.is_available(),
-               "devices": repr(pt.devices())}
+               "devices": repr(pt.devices()), "info": info()}
         for make in (lambda: pt.zeros(2), lambda: pt.tensor([1, 2]), lambda: pt.Tensor(2, 3)):
             try:
                 make()
@@ -102,6 +103,7 @@ def test_disabled_backend_leaves_import_working_and_explains_how_to_install():
     assert r["promote"] == "plugtensor.int16"
     assert r["cuda"] is False
     assert "no backends installed" in r["devices"]
+    assert "skipped by PLUGTENSOR_DISABLE_PLUGINS: numpy" in r["info"]
     for msg in r["errors"]:
         assert msg is not None, "creating a tensor without a backend must raise RuntimeError"
         assert "'cpu'" in msg and "Installed backends: none" in msg

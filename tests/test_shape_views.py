@@ -209,7 +209,13 @@ def test_reshape_invalid_message_matches_torch():
 
 def test_view_of_empty_and_0dim():
     e, te = pair(0, 3)
-    assert_same(e.view(3, 0, -1), te.view(3, 0, -1))
+    assert_same(e.view(3, 0), te.view(3, 0))
+    assert_same(e.view(-1), te.view(-1))
+    with pytest.raises(RuntimeError) as theirs:
+        te.view(3, 0, -1)
+    with pytest.raises(RuntimeError) as mine:
+        e.view(3, 0, -1)
+    assert str(mine.value) == str(theirs.value)
     s, ts = pair()
     assert_same(s.view(1, 1), ts.view(1, 1))
     assert_same(s.reshape(-1), ts.reshape(-1))
@@ -246,7 +252,9 @@ ERROR_CASES = {
     "stack_shape_mismatch": lambda lib, x: lib.stack([x, x[:1]]),
     "stack_empty": lambda lib, x: lib.stack([]),
     "stack_dim_out_of_range": lambda lib, x: lib.stack([x, x], 4),
-    "movedim_len_mismatch": lambda lib, x: x.movedim((0, 1), 2),
+    "movedim_int_and_tuple": lambda lib, x: x.movedim((0, 1), 2),
+    "movedim_len_mismatch": lambda lib, x: x.movedim((0, 1), (2,)),
+    "movedim_repeated": lambda lib, x: x.movedim((0, 0), (1, 2)),
 }
 
 
@@ -323,6 +331,41 @@ def test_copy_ops_match_torch(name):
     if r.numel():
         r.reshape(-1)[0] = 1234.0  # a copy: writing into it leaves the input alone
         assert_same(x, tx)
+
+
+LAYOUTS = {
+    "transpose": lambda x: x.transpose(0, 1),
+    "transpose_strided": lambda x: x.transpose(0, 1)[::2],
+    "expand": lambda x: x.expand(2, 2, 3, 4),
+    "expand_mid": lambda x: x[:, :1].expand(2, 5, 4),
+    "permute_sliced": lambda x: x.permute(2, 0, 1)[1:],
+    "permute_stepped": lambda x: x.permute(2, 0, 1)[:, :, ::2],
+    "expand_permute": lambda x: x[:, None].expand(2, 3, 3, 4).permute(3, 1, 0, 2),
+    "size1_permute": lambda x: x[0:1].permute(2, 0, 1),
+}
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_clone_keeps_layout_and_contiguous_does_not(name):
+    # clone() follows PyTorch's preserve_format; contiguous() always gives row-major strides
+    x, tx = pair(2, 3, 4)
+    src, tsrc = LAYOUTS[name](x), LAYOUTS[name](tx)
+    c, tc = src.clone(), tsrc.clone()
+    assert_same(c, tc)
+    assert c.stride() == tc.stride() and c.is_contiguous() == tc.is_contiguous()
+    k, tk = src.contiguous(), tsrc.contiguous()
+    assert_same(k, tk)
+    assert k.stride() == tk.stride()
+    assert c._base is None and k._base is None
+
+
+def test_clone_of_transpose_cannot_be_viewed_flat_like_torch():
+    x, tx = pair(2, 3)
+    with pytest.raises(RuntimeError):
+        tx.t().clone().view(-1)
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        x.t().clone().view(-1)
+    assert_same(x.t().contiguous().view(-1), tx.t().contiguous().view(-1))
 
 
 def test_contiguous_returns_self_when_contiguous():
@@ -674,3 +717,94 @@ def test_view_shares_version_counter_with_saved_tensor_check():
     y.mul_(2)  # bumps the counter v shares
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         z.backward()
+
+
+# ---------------------------------------------------------------------------------------------------
+# random chains of view ops: layout and write-through agree with torch
+# ---------------------------------------------------------------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _random_view_step(draw, shape):
+    """One view op valid for ``shape``, as (description, fn) where fn works on plugtensor and torch."""
+    nd = len(shape)
+    kinds = ["unsqueeze"] + (["transpose", "slice", "select", "permute", "narrow", "flatten_view", "split_dim"]
+                             if nd else [])
+    if nd > 1:
+        kinds.append("merge_dims")  # may be impossible as a view: then both libraries must refuse
+    if 1 in shape:
+        kinds += ["squeeze", "expand"]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "unsqueeze":
+        d = draw(st.integers(-nd - 1, nd))
+        return kind, lambda t: t.unsqueeze(d)
+    if kind == "squeeze":
+        d = shape.index(1)
+        return kind, lambda t: t.squeeze(d)
+    d = draw(st.integers(0, nd - 1))
+    if kind == "transpose":
+        e = draw(st.integers(0, nd - 1))
+        return kind, lambda t: t.transpose(d, e)
+    if kind == "permute":
+        perm = draw(st.permutations(range(nd)))
+        return kind, lambda t: t.permute(*perm)
+    if kind == "select":
+        if shape[d] == 0:
+            return "noop", lambda t: t
+        i = draw(st.integers(-shape[d], shape[d] - 1))
+        return kind, lambda t: t.select(d, i)
+    if kind == "narrow":
+        start = draw(st.integers(0, shape[d]))
+        length = draw(st.integers(0, shape[d] - start))
+        return kind, lambda t: t.narrow(d, start, length)
+    if kind == "expand":
+        sizes = [2 if s == 1 else -1 for s in shape]
+        return kind, lambda t: t.expand(*sizes)
+    if kind == "merge_dims":
+        d = min(d, nd - 2)
+        new = shape[:d] + (shape[d] * shape[d + 1],) + shape[d + 2:]
+        return kind, lambda t: t.view(new)
+    if kind == "split_dim":
+        a = draw(st.sampled_from([k for k in (1, 2, 3, 5) if shape[d] % k == 0] or [1]))
+        return kind, lambda t: t.unflatten(d, (a, -1)) if shape[d] else t.unflatten(d, (a, 0))
+    if kind == "flatten_view":
+        return kind, lambda t: t.unsqueeze(0).flatten(0, 1)  # always a legal view: merges a size-1 dim
+    start = draw(st.integers(-shape[d] - 1, shape[d] + 1))
+    step = draw(st.integers(1, 3))
+    key = (slice(None),) * d + (slice(start, None, step),)
+    return kind, lambda t: t[key]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_random_view_chains_match_torch(data):
+    x, tx = pair(3, 4, 5)
+    v, tv = x, tx
+    expanded = False
+    for _ in range(data.draw(st.integers(1, 6))):
+        kind, fn = _random_view_step(data.draw, tuple(tv.shape))
+        expanded |= kind == "expand"
+        try:
+            tv = fn(tv)
+        except RuntimeError:
+            with pytest.raises(RuntimeError, match="view size is not compatible"):
+                fn(v)
+            break
+        v = fn(v)
+        assert_same(v, tv)
+        assert_same_layout(v, tv)
+        assert v._base is x and tv._base is tx or (v is x and tv is tx)
+    if expanded:
+        # writing into an expanded view is refused (one element would be written twice); plugtensor also
+        # refuses a view of it that no longer overlaps, which PyTorch allows, so only the refusal is checked
+        if tv.numel() and any(s == 0 and n > 1 for s, n in zip(tv.stride(), tv.shape)):
+            with pytest.raises(RuntimeError):
+                tv.mul_(-2.0)
+            with pytest.raises(RuntimeError, match="more than one element"):
+                v.mul_(-2.0)
+        return
+    v.mul_(-2.0)
+    tv.mul_(-2.0)
+    assert_same(x, tx)
+    assert v._version == x._version

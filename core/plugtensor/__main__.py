@@ -39,6 +39,10 @@ def info() -> str:
     rows = _plugins.backends()
     if not rows:
         lines.append("none installed: `pip install plugtensor-numpy` gives the 'cpu' device")
+    if _plugins._disabled:
+        lines.append(f"skipped by PLUGTENSOR_DISABLE_PLUGINS: {', '.join(sorted(_plugins._disabled))}")
+    if _plugins._autoload_off():
+        lines.append("PLUGTENSOR_PLUGIN_AUTOLOAD=0: entry points were not loaded")
     for r in rows:
         dist = f"{r['distribution'] or '?'} {r['version'] or '?'}"
         lines.append(f"{r['device_type']:<8} plugin {r['plugin']!s:<12} distribution {dist:<28} {r['status']}")

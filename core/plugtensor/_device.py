@@ -70,9 +70,17 @@ class device:
 
 
 class Size(tuple):
-    """The shape of a tensor: a tuple of ints that prints as ``plugtensor.Size([2, 3])``."""
+    """The shape of a tensor: a tuple of ints that prints as ``plugtensor.Size([2, 3])``.
+
+    >>> import plugtensor as pt
+    >>> pt.Size([2, 3]) + (4,)
+    plugtensor.Size([2, 3, 4])
+    """
 
     __slots__ = ()
+
+    # No __new__: a Python-level constructor would triple the cost of every ``Tensor.shape``, so
+    # unlike torch.Size the items are not checked to be ints.
 
     def __repr__(self) -> str:
         return f"plugtensor.Size({list(self)})"
@@ -80,6 +88,7 @@ class Size(tuple):
     __str__ = __repr__
 
     def numel(self) -> int:
+        """The number of elements of a tensor of this shape (1 for ``Size([])``)."""
         n = 1
         for s in self:
             n *= s
@@ -90,4 +99,21 @@ class Size(tuple):
         return Size(r) if isinstance(item, slice) else r
 
     def __add__(self, other):
-        return Size(tuple.__add__(self, tuple(other)))
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        r = tuple.__mul__(self, n)
+        return r if r is NotImplemented else Size(r)
+
+    __rmul__ = __mul__
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))
+

@@ -208,8 +208,8 @@ class finfo:
         import numpy as np
 
         type = get_default_dtype() if type is None else type
-        if not type.is_floating_point:
-            raise TypeError(f"finfo(): torch.finfo requires a floating point input type, got {type}")
+        if not isinstance(type, dtype) or not type.is_floating_point:
+            raise TypeError(f"finfo(): plugtensor.finfo requires a floating point input type, got {type}")
         info = np.finfo(type.name)
         self.dtype = type.name
         self.bits = type.bits
@@ -217,7 +217,7 @@ class finfo:
         self.max = _builtin_float(info.max)
         self.min = _builtin_float(info.min)
         self.tiny = self.smallest_normal = _builtin_float(info.tiny)
-        self.resolution = _builtin_float(info.resolution)
+        self.resolution = 10.0 ** -info.precision  # as a Python float, like torch (NumPy's is in the dtype)
 
     def __repr__(self) -> str:
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
@@ -228,13 +228,11 @@ class iinfo:
     """Limits of an integer dtype (``bits``, ``min``, ``max``)."""
 
     def __init__(self, type: dtype):  # noqa: A002
-        if type.kind == FLOAT:
-            raise TypeError(f"iinfo(): torch.iinfo requires an integer input type, got {type}")
+        if not isinstance(type, dtype) or type.kind != INT:
+            raise TypeError(f"iinfo(): plugtensor.iinfo requires an integer input type, got {type}")
         self.dtype = type.name
         self.bits = type.bits
-        if type is bool:
-            self.min, self.max = 0, 1
-        elif type.is_signed:
+        if type.is_signed:
             self.min, self.max = -(1 << (type.bits - 1)), (1 << (type.bits - 1)) - 1
         else:
             self.min, self.max = 0, (1 << type.bits) - 1

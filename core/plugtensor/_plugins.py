@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import threading
 import traceback
-from importlib import metadata
 from collections.abc import Mapping
+from importlib import metadata
 from typing import Any
 
 import pluggy
@@ -37,7 +37,8 @@ _OFF = ("0", "false", "no", "off")
 
 
 class PluginFailure(dict):
-    """One plugin's load failure: keys name, distribution, version, phase, error, traceback."""
+    """One plugin's load failure: keys name, distribution, version, phase ('import', 'load' or a hook's
+    name), device_type (or None), error and traceback."""
 
 
 def _record_failure(name: str, dist: str | None, version: str | None, phase: str, exc: BaseException,
@@ -344,21 +345,21 @@ def get_context(dev) -> DeviceContext:
 def devices() -> "DeviceTable":
     """Every installed backend, its devices, their dtypes and status (and plugin load errors)."""
     rows = []
-    for dtype_name, spec in sorted(_backend_specs().items()):
+    for device_type, spec in sorted(_backend_specs().items()):
         try:
-            b = get_backend(dtype_name)
+            b = get_backend(device_type)
         except RuntimeError:
-            f = next((f for f in reversed(_failures) if f.get("device_type") == dtype_name), None)
-            rows.append({"device": dtype_name, "backend": spec.name, "version": _version_of(spec.plugin)[1] or "?",
+            f = next((f for f in reversed(_failures) if f.get("device_type") == device_type), None)
+            rows.append({"device": device_type, "backend": spec.name, "version": _version_of(spec.plugin)[1] or "?",
                          "name": "-", "dtypes": "", "status": f"failed: {f['error'] if f else 'see load_failures()'}"})
             continue
         n = b.device_count()
         if n == 0:
-            rows.append({"device": dtype_name, "backend": b.name, "version": b.version, "name": "-", "dtypes": "",
+            rows.append({"device": device_type, "backend": b.name, "version": b.version, "name": "-", "dtypes": "",
                          "status": "unavailable: " + getattr(b, "unavailable_reason", "no device")})
         for i in range(n):
             props = b.device_properties(i)
-            rows.append({"device": dtype_name if dtype_name == "cpu" else f"{dtype_name}:{i}", "backend": b.name,
+            rows.append({"device": device_type if device_type == "cpu" else f"{device_type}:{i}", "backend": b.name,
                          "version": b.version, "name": b.device_name(i),
                          "dtypes": ",".join(d.name for d in b.device_dtypes(i)), "status": "ok", **props})
     return DeviceTable(rows, load_failures())

@@ -111,7 +111,7 @@ class Tensor:
 
     def __new__(cls, *args, device=None, dtype=None):
         from ._ops.creation import _legacy_new
-        return _legacy_new(dtype or D.get_default_dtype(), args, device)
+        return _legacy_new(dtype, args, device)
 
     # -- attributes -------------------------------------------------------------------------------
     @property
@@ -187,6 +187,8 @@ class Tensor:
         return self._ctx.backend.storage_offset(self._data)
 
     def is_contiguous(self, memory_format=None) -> bool:
+        if 0 in self._data.shape:
+            return True  # as in PyTorch: an empty tensor is contiguous whatever its strides
         expected = 1
         for size, st in zip(reversed(self._data.shape), reversed(self.stride())):
             if size != 1 and st != expected:

@@ -139,5 +139,8 @@ def dims_arg(dim, ndim: int, op: str) -> tuple[int, ...]:
         dims = tuple(sorted({_wrap_dim(d, ndim, op) for d in dim}))
         if len(dims) != len(dim):
             raise RuntimeError(f"{op}(): dim appears multiple times in the list of dims")
-        return dims if dims or ndim == 0 else tuple(range(ndim))
-    return (_wrap_dim(dim, ndim, op),)
+        if ndim == 0:  # a 0-dim tensor accepts dim 0 / -1 but has no axis to reduce
+            return ()
+        return dims if dims else tuple(range(ndim))
+    d = _wrap_dim(dim, ndim, op)
+    return (d,) if ndim else ()

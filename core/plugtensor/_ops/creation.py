@@ -8,7 +8,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import device as _device_cls
 from .._plugins import get_context
-from ._common import Tensor, _make
+from ._common import Tensor, _make, type_word
 
 _ALL: dict[str, object] = {}
 _default_device = ["cpu"]
@@ -52,20 +52,22 @@ def _size(args, kwargs_size, op: str) -> tuple[int, ...]:
             raise TypeError(f"{op}(): argument 'size' must be tuple of ints, but found element of type "
                             f"{type(a).__name__} at pos {len(out)}")
         if a < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {a}: {list(args)}")
+            raise RuntimeError(f"{op}: Dimension size must be non-negative (got {a} in size {list(args)}).")
         out.append(int(a))
     return tuple(out)
 
 
-_NP_TO_PT = {np.dtype(d.name): d for d in D.dtypes()}
-
-
 def _pt_dtype_of_numpy(dt: np.dtype, op: str) -> D.dtype:
-    r = _NP_TO_PT.get(dt)
+    # Looked up by name in the registry each time, so dtypes registered by plugins convert too.
+    r = D._REGISTRY.get(dt.name) if dt.kind in "biuf" else None
     if r is None:
-        raise TypeError(f"can't convert np.ndarray of type numpy.{dt}. The only supported types are: float64, "
-                        f"float32, float16, int64, int32, int16, int8, uint8, and bool.")
+        names = ", ".join(d.name for d in reversed(D.dtypes()))
+        raise TypeError(f"{op}(): can't convert np.ndarray of type numpy.{dt}. The only supported types are: "
+                        f"{names}.")
     return r
+
+
+_INT64_MAX = (1 << 63) - 1
 
 
 def _host_data(data, dtype):
@@ -82,31 +84,76 @@ def _host_data(data, dtype):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     try:
         arr = np.array(data)
-    except ValueError as exc:
-        raise ValueError(f"expected sequence of equal lengths at each dimension: {exc}") from None
-    except OverflowError:
-        raise RuntimeError("Overflow when unpacking long") from None
-    if arr.dtype == object:
+    except (ValueError, TypeError, OverflowError):
+        _explain_bad_data(data)  # raises PyTorch's error for the first bad element it finds
+        raise
+    k = arr.dtype.kind
+    if k == "O":
         if _has_tensors(data):
-            arr = np.array(_tensors_to_scalars(data))
-        else:
-            raise ValueError("expected sequence of equal lengths at each dimension (or numbers), got ragged or "
-                             "non-numeric data")
-    if arr.dtype.kind in "US":
-        raise TypeError(f"new(): invalid data type '{type(arr.flat[0].item()).__name__}'")
+            return _host_data(_tensors_to_scalars(data), dtype)
+        _explain_bad_data(data)
+        raise ValueError("tensor(): could not convert the data to a tensor")
+    if k in "US":
+        _explain_bad_data(data)
+        raise ValueError(f"too many dimensions '{'str' if k == 'U' else 'bytes'}'")
+    if k == "u" and arr.dtype.itemsize == 8 and arr.size and int(arr.max()) > _INT64_MAX:
+        raise ValueError("Overflow when unpacking long long")  # a Python int past int64: NumPy made uint64
+    if k == "c":
+        raise TypeError("plugtensor does not support complex numbers yet")
     if dtype is None:
-        k = arr.dtype.kind
-        if k == "b":
-            dtype = D.bool
-        elif k in "iu":
-            dtype = D.int64
-        elif k == "f":
-            dtype = D.get_default_dtype()
-        elif k == "c":
-            raise TypeError("plugtensor does not support complex numbers yet")
-        else:
-            raise TypeError(f"new(): invalid data type '{arr.dtype}'")
+        dtype = D.bool if k == "b" else D.int64 if k in "iu" else D.get_default_dtype()
+    elif dtype.kind == D.INT and k in "iuf" and arr.size:
+        _check_fits(arr, dtype)
     return arr, dtype
+
+
+def _check_fits(arr: np.ndarray, dt: D.dtype) -> None:
+    """PyTorch's overflow check for Python numbers given an integer dtype (NumPy arrays wrap instead)."""
+    info = D.iinfo(dt)
+    # Like PyTorch, an unsigned dtype takes negative Python ints down to -max (they wrap), not floats.
+    lo = info.min if dt.is_signed else (-info.max if arr.dtype.kind in "iu" else 0)
+    bad = not np.isfinite(arr).all() if arr.dtype.kind == "f" else False
+    if bad or arr.min() < lo or arr.max() > info.max:
+        raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+
+
+def _is_seq(x) -> bool:
+    return isinstance(x, (list, tuple, range, np.ndarray)) or (isinstance(x, Tensor) and x.dim() > 0)
+
+
+def _explain_bad_data(data) -> None:
+    """Raise PyTorch's error for nested data NumPy could not turn into a numeric array.
+
+    The shape comes from the first element at each depth (as PyTorch infers it); every other
+    element is then checked against it."""
+    shape, x = [], data
+    while _is_seq(x):
+        shape.append(len(x))
+        if not len(x):
+            break
+        x = x[0]
+        if isinstance(x, (str, bytes)):
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
+
+    def walk(x, dim: int) -> None:
+        if dim == len(shape):
+            if _is_seq(x):
+                raise TypeError(f"expected a number at dim {dim}, got a sequence ({type(x).__name__})")
+            if isinstance(x, (str, bytes)):
+                raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+            if isinstance(x, int) and not -_INT64_MAX - 1 <= x <= _INT64_MAX:
+                raise ValueError("Overflow when unpacking long long")
+            if not isinstance(x, (int, float, np.generic, Tensor)):
+                raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+            return
+        if not _is_seq(x):
+            raise TypeError(f"not a sequence: expected a sequence at dim {dim}, got {type(x).__name__}")
+        if len(x) != shape[dim]:
+            raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(x)})")
+        for item in x:
+            walk(item, dim + 1)
+
+    walk(data, 0)
 
 
 def _has_tensors(data) -> bool:
@@ -161,6 +208,9 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
                          "are not currently supported. (You can probably work around this by making a copy of your "
                          "array  with array.copy().) ")
     dt = _pt_dtype_of_numpy(ndarray.dtype, "from_numpy")
+    if not ndarray.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. Conversion "
+                         "between byte orders is currently not supported.")
     ctx = get_context("cpu")
     return _make(ctx.backend.from_host(ndarray, dt, ctx.index, share=True), dt, ctx)
 
@@ -200,6 +250,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
     """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value)."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     shape = _size((size,), None, "full")
     ctx = _ctx(device)
     dt = _check_dtype(ctx, dtype or D.scalar_dtype(fill_value))
@@ -245,36 +297,56 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     start, end, step = vals
+    if not all(math.isfinite(v) for v in vals):
+        raise RuntimeError(f"arange(): unsupported range: {start} -> {end} (step {step})")
     if step == 0:
-        raise RuntimeError("step must be nonzero")
+        raise RuntimeError("arange(): step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("arange(): upper bound and lower bound inconsistent with step sign")
     if any(isinstance(v, float) for v in vals):
         dt = dtype or D.get_default_dtype()
     else:
         dt = dtype or D.int64
+    if dt is D.bool:
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     n = max(0, math.ceil((end - start) / step))
     ctx = _ctx(device)
     _check_dtype(ctx, dt)
-    t = _finish(_make(ctx.backend.arange(start, step, n, dt, ctx.index), dt, ctx), requires_grad)
+    data = _arange_data(ctx, start, step, n, dt)
+    t = _finish(_make(data, dt, ctx), requires_grad)
     if out is not None:
         from ._common import write_out
         return write_out(out, t, "arange")
     return t
 
 
+def _arange_data(ctx, start, step, n: int, dt: D.dtype):
+    if dt.kind == D.INT and dt is not D.int64 and n:
+        info = D.iinfo(dt)
+        last = start + (n - 1) * step
+        if not (info.min <= min(start, last) and max(start, last) <= info.max):
+            # Values outside the dtype wrap around as in PyTorch (arange(-3, 0, dtype=uint8) is 253..255).
+            wide = ctx.backend.arange(start, step, n, D.int64, ctx.index)
+            return ctx.K["astype"](wide, dt)
+    return ctx.backend.arange(start, step, n, dt, ctx.index)
+
+
 @_export
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
     dt = dtype or D.get_default_dtype()
+    if dt is D.bool:
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     i = np.arange(steps, dtype=np.float64)
     half = steps // 2
-    # Fill from both ends, as PyTorch does, so the last value is exactly ``end``.
-    vals = np.where(i < half, start + i * step, end - (steps - 1 - i) * step)
+    # Fill from both ends, as PyTorch does, so the first value is ``start`` and the last ``end``.
+    vals = np.where(i < half, start + i * step, end - (steps - 1 - i) * step) if steps > 1 else i * 0.0 + start
+    # Cast on the host: float64 -> an integer dtype truncates toward zero, as PyTorch does.
     return tensor(vals, dtype=dt, device=device, requires_grad=requires_grad)
 
 
@@ -289,6 +361,9 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
 def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
         requires_grad: bool = False) -> Tensor:
     """A 2-D tensor with ones on the diagonal."""
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and (not isinstance(v, (int, np.integer)) or isinstance(v, bool)):
+            raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
     dt = dtype or D.get_default_dtype()
@@ -374,8 +449,8 @@ def _random_factory(name: str, kind: str):
         ctx = _ctx(device)
         dt = _check_dtype(ctx, dtype or D.get_default_dtype())
         if not dt.is_floating_point:
-            raise RuntimeError(f"\"{'check_uniform_bounds' if kind == 'uniform' else 'normal_kernel_cpu'}\" not "
-                               f"implemented for '{dt.name}'")
+            kernel = "check_uniform_bounds" if kind == "uniform" else "normal_kernel_cpu"
+            raise NotImplementedError(f"{name}(): \"{kernel}\" not implemented for '{type_word(dt)}'")
         t = _finish((generator or default_generator)._draw(ctx, kind, shape, dt), requires_grad)
         if out is not None:
             from ._common import write_out
@@ -416,13 +491,29 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
     shape = _size((size,), None, "randint")
     ctx = _ctx(device)
     dt = _check_dtype(ctx, dtype or D.int64)
+    _check_random_bounds(low, high, dt)
     return _finish((generator or default_generator)._draw(ctx, "randint", shape, dt, low=low, high=high),
                    requires_grad)
+
+
+def _check_random_bounds(low: int, high: int, dt: D.dtype) -> None:
+    """PyTorch's check that ``[low, high)`` fits an integer or bool dtype (floats take any range)."""
+    if dt.kind == D.FLOAT:
+        return
+    lo, hi = (0, 1) if dt is D.bool else (D.iinfo(dt).min, D.iinfo(dt).max)
+    if low < lo:
+        raise RuntimeError(f"randint(): from is out of bounds for {dt.name}")
+    if high - 1 > hi:
+        raise RuntimeError(f"randint(): to - 1 is out of bounds for {dt.name}")
 
 
 @_export
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A random permutation of ``0..n-1`` (argsort of uniform draws)."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"randperm(): n must be non-negative, got {n}")
     keys = rand(n, generator=generator, dtype=D.float64, device=device)
     return keys.argsort().to(dtype or D.int64)
 
@@ -470,6 +561,10 @@ Tensor.random_ = _inplace_random("random_")
 # ---------------------------------------------------------------------------------------------------
 def _new(maker):
     def m(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:
+        if "size" in kw:
+            if size:
+                raise TypeError("new_*(): 'size' given both as positional and keyword argument")
+            size = (kw.pop("size"),)
         return maker(self, size, dtype or self._dtype, self.device if device is None else device, requires_grad, kw)
     return m
 
@@ -540,18 +635,24 @@ _LEGACY = {"FloatTensor": D.float32, "DoubleTensor": D.float64, "HalfTensor": D.
            "BoolTensor": D.bool}
 
 
-def _legacy_new(dtype: D.dtype, args, device) -> Tensor:
-    """``Tensor(2, 3)`` (uninitialised), ``Tensor([1, 2])`` (data), ``Tensor()`` (empty)."""
+def _legacy_new(dtype: D.dtype | None, args, device) -> Tensor:
+    """``Tensor(2, 3)`` (uninitialised), ``Tensor([1, 2])`` (data), ``Tensor()`` (empty), ``Tensor(t)`` (alias).
+
+    ``dtype`` is None for ``plugtensor.Tensor`` (the default dtype, but ``Tensor(t)`` keeps ``t``'s)."""
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        t = args[0]
+        if dtype is not None and t._dtype is not dtype:
+            raise TypeError(f"new(): expected a tensor of dtype {dtype} (got {t._dtype}); use .to({dtype}) to "
+                            f"convert it")
+        return t.view(t.shape)  # PyTorch returns an alias sharing memory (and autograd history)
+    dtype = dtype or D.get_default_dtype()
     if not args:
         return empty(0, dtype=dtype, device=device)
     if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
         return empty(*args, dtype=dtype, device=device)
     if len(args) == 1:
-        data = args[0]
-        if isinstance(data, Tensor):
-            return data if data._dtype is dtype else data.to(dtype)
-        return tensor(data, dtype=dtype, device=device)
-    raise TypeError(f"new(): invalid arguments {args!r}")
+        return tensor(args[0], dtype=dtype, device=device)
+    raise TypeError(f"new(): invalid arguments {args!r}: expected sizes (ints) or one sequence of data")
 
 
 class _LegacyMeta(type):

@@ -75,6 +75,15 @@ _UNARY = [
     ("square",     "PowBackward0",        "same",  "x", lambda g, x, y: g * 2 * x, None),
 ]
 _INT_IDENTITY = {"floor", "ceil", "round", "trunc"}  # on integers these return the input's values
+_NEG_BOOL_MSG = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
+                 "use the `~` or `logical_not()` operator instead.")
+# What the "same"-dtype ops do with bool input, as in PyTorch: an exception (type, message), "copy"
+# (the values are their own result) or a dtype to compute in.
+_BOOL_UNARY = {
+    "neg": (RuntimeError, _NEG_BOOL_MSG), "abs": (NotImplementedError, "\"abs_cpu\" not implemented for 'Bool'"),
+    "relu": (RuntimeError, "Boolean inputs not supported for relu"), "sign": "copy", "square": D.int64,
+    **{n: (NotImplementedError, f"\"{n}\" not implemented for 'Bool'") for n in _INT_IDENTITY},
+}
 
 
 def _make_unary(name, node_name, rule, saves, grad, composite):
@@ -94,12 +103,15 @@ def _make_unary(name, node_name, rule, saves, grad, composite):
             if rule == "float":
                 dt = D._default_dtype[0]
                 x = cast(t, dt)
+            elif dt is D.bool:
+                how = _BOOL_UNARY[name]
+                if how == "copy":
+                    return ctx.K["astype"](x, dt), dt
+                if how.__class__ is tuple:
+                    raise how[0](f"{name}(): {how[1]}")
+                dt, x = how, cast(t, how)
             elif name in _INT_IDENTITY:
                 return ctx.K["astype"](x, dt), dt
-            elif dt is D.bool and name in ("neg", "sign"):
-                raise RuntimeError(f"{name}(): Negation, the `-` operator, on a bool tensor is not supported. "
-                                   f"If you are trying to invert a mask, use the `~` or `logical_not()` operator "
-                                   f"instead." if name == "neg" else f"{name}(): not implemented for 'Bool'")
         kern = ctx.K.get(name)
         return (kern(x) if kern is not None else composite(ctx.K, x)), dt
 
@@ -203,25 +215,91 @@ def _saved_for(*items):
     return tuple(t for t in items if t.__class__ is Tensor)
 
 
+# PyTorch takes a Python number only in some positions: 2 = both operands must be tensors,
+# 1 = only ``other`` may be a number.
+_TENSOR_ARGS = {"maximum": 2, "minimum": 2, "atan2": 2, "logical_and": 2, "logical_or": 2, "logical_xor": 2,
+                "eq": 1, "ne": 1, "lt": 1, "le": 1, "gt": 1, "ge": 1, "fmod": 1}
+_NO_BOOL = {"floor_divide", "remainder", "fmod", "pow", "bitwise_left_shift", "bitwise_right_shift"}
+_INT_DIVISION = {"floor_divide", "remainder", "fmod"}
+_SUB_BOOL_MSG = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+                 "mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _check_tensor_args(name: str, input, other, n: int) -> None:
+    if input.__class__ is not Tensor:
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if n == 2 and other.__class__ is not Tensor:
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+
+
+def _is_bool(x) -> bool:
+    return x.__class__ is bool or (x.__class__ is Tensor and x._dtype is D.bool)
+
+
+def _check_int_divisor(xb, ctx, name: str) -> None:
+    """PyTorch's CPU error for integer division by zero (NumPy would silently return 0)."""
+    if xb.__class__ in (int, bool):
+        zero = xb == 0
+    elif ctx.backend.host_memory:
+        zero = not bool(ctx.backend.to_host(ctx.K["all"](xb, tuple(range(xb.ndim)), False)))
+    else:
+        return  # checking would cost a device round-trip; PyTorch's device kernels don't check either
+    if zero:
+        raise RuntimeError(f"{name}(): ZeroDivisionError (integer division by zero)")
+
+
+def _binary_checks(name: str):
+    """The dtype checks of one op (None for the ops that have none), run after promotion."""
+    if name == "sub":
+        def check(a, b, dt, xb, ctx):
+            if _is_bool(a) or _is_bool(b):
+                raise RuntimeError(f"sub(): {_SUB_BOOL_MSG}")
+        return check
+    if name in _NO_BOOL:
+        def check(a, b, dt, xb, ctx):
+            if dt is D.bool and (name != "pow" or b.__class__ is Tensor):  # pow(bool, True) is allowed
+                raise NotImplementedError(f"{name}(): \"{name}_cpu\" not implemented for 'Bool'")
+            if name in _INT_DIVISION and dt.kind == INT:
+                _check_int_divisor(xb, ctx, name)
+        return check
+    return None
+
+
+def _no_derivative(name: str):
+    def grads(g, a, b, r, n):
+        raise RuntimeError(f"the derivative for '{name}' is not implemented.")
+    return grads
+
+
 def _make_binary(name, node_name, grads, result="promoted"):
     """grads(g, a, b, out, node) -> (ga, gb); ``result``: 'promoted', 'float' (true division),
-    'bool' (comparisons, logical), 'int' (bitwise: bool or integer only)."""
-    cls = node_class(node_name) if node_name else None
+    'bool' (comparisons, logical), 'int' (bitwise: bool or integer only). ``node_name`` may be a pair
+    (tensor-tensor name, tensor-number name) where PyTorch names the two forms differently."""
+    if isinstance(node_name, tuple):
+        cls, cls_scalar = node_class(node_name[0]), node_class(node_name[1])
+    else:
+        cls = cls_scalar = node_class(node_name) if node_name else None
     kname = name
-    saves_inputs = name not in ("add", "sub")  # their gradients need no operand values
+    saves_inputs = name not in ("add", "sub", "floor_divide")  # their gradients need no operand values
     saves_result = name in ("div", "pow")
+    tensor_args = _TENSOR_ARGS.get(name, 0)
+    checks = _binary_checks(name)
 
     def op(input, other, *, out=None) -> Tensor:
+        if tensor_args:
+            _check_tensor_args(name, input, other, tensor_args)
+        return impl(input, other, out=out)
+
+    def impl(input, other, *, out=None) -> Tensor:
         xa, xb, dt, ctx = _operands(input, other, name)
         if result == "float" and dt.kind != FLOAT:
             dt = D._default_dtype[0]
             xa = xa if xa.__class__ in (int, float, bool) else ctx.K["astype"](xa, dt)
             xb = xb if xb.__class__ in (int, float, bool) else ctx.K["astype"](xb, dt)
         elif result == "int" and dt.kind == FLOAT:
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{type_word(dt)}'")
-        elif dt is D.bool and name == "sub":
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
-                               "or `logical_xor()` operator instead.")
+            raise NotImplementedError(f"{name}(): \"{name}_cpu\" not implemented for '{type_word(dt)}'")
+        if checks is not None:
+            checks(input, other, dt, xb, ctx)
         if out is not None and out.__class__ is Tensor and out._dtype is dt and result != "bool" \
                 and out._ctx is ctx and not (_gm.enabled and (out._rg or _any_rg(input, other))):
             try:
@@ -236,12 +314,13 @@ def _make_binary(name, node_name, grads, result="promoted"):
             raise RuntimeError(_broadcast_message(input, other)) from exc
         res = _make(r, D.bool if result == "bool" else dt, ctx)
         if cls is not None and _gm.enabled and (getattr(input, "_rg", False) or getattr(other, "_rg", False)):
+            node_cls = cls if other.__class__ is Tensor else cls_scalar
             if not saves_inputs:
-                _record(cls, backward, (input, other), res)
+                _record(node_cls, backward, (input, other), res)
             else:
                 saved = (input, other) if input.__class__ is Tensor and other.__class__ is Tensor else \
                     _saved_for(input, other)
-                _record(cls, backward, (input, other), res, saved + (res,) if saves_result else saved,
+                _record(node_cls, backward, (input, other), res, saved + (res,) if saves_result else saved,
                         _scalar_ctx(input, other))
         if out is not None:
             return write_out(out, res, name)
@@ -262,9 +341,15 @@ def _make_binary(name, node_name, grads, result="promoted"):
     def op_(self: Tensor, other) -> Tensor:
         return _apply_inplace(self, op, (other,), name + "_")
 
+    if not tensor_args:
+        op = impl
     op.__name__, op_.__name__ = name, name + "_"
     op.__doc__ = f"Elementwise ``{name}`` with broadcasting and PyTorch's type promotion."
+    _UNCHECKED[name] = impl
     return op, op_
+
+
+_UNCHECKED: dict = {}  # name -> the op without its argument-type checks (clamp passes numbers to maximum)
 
 
 def _any_rg(a, b) -> bool:
@@ -289,7 +374,10 @@ def _broadcast_message(a, b) -> str:
 def _pow_grads(g, a, b, res, node):
     ga = gb = None
     if node.needs_input_grad(0):
-        ga = g * b * a ** (b - 1) if b.__class__ is Tensor or b != 0 else g * 0
+        if b.__class__ is Tensor:  # d/da a**0 is 0, also at a == 0 where b * a**(b-1) is 0 * inf
+            ga = (g * b * a ** (b - 1)).masked_fill(b == 0, 0.0)
+        else:
+            ga = g * b * a ** (b - 1) if b != 0 else g * 0
     if node.needs_input_grad(1):
         la = a.log() if a.__class__ is Tensor else math.log(a) if a > 0 else float("nan")
         gb = g * res * la
@@ -316,9 +404,10 @@ _BINARY = [
     ("minimum", "MinimumBackward0", lambda g, a, b, r, n: (g * ((a < b) + _ties(a, b)),
                                                            g * ((a > b) + _ties(a, b))), "promoted"),
     ("atan2", "Atan2Backward0", lambda g, a, b, r, n: (g * b / (a * a + b * b), -g * a / (a * a + b * b)), "float"),
-    ("remainder", "RemainderBackward0", lambda g, a, b, r, n: (g, -g * (a / b).floor()), "promoted"),
-    ("fmod", "FmodBackward0", lambda g, a, b, r, n: (g, -g * (a / b).trunc()), "promoted"),
-    ("floor_divide", None, None, "promoted"),
+    ("remainder", ("RemainderBackward1", "RemainderBackward0"), lambda g, a, b, r, n: (g, -g * (a / b).floor()),
+     "promoted"),
+    ("fmod", ("FmodBackward1", "FmodBackward0"), lambda g, a, b, r, n: (g, -g * (a / b).trunc()), "promoted"),
+    ("floor_divide", "NotImplemented", _no_derivative("floor_divide"), "promoted"),
     ("eq", None, None, "bool"), ("ne", None, None, "bool"), ("lt", None, None, "bool"),
     ("le", None, None, "bool"), ("gt", None, None, "bool"), ("ge", None, None, "bool"),
     ("logical_and", None, None, "bool"), ("logical_or", None, None, "bool"), ("logical_xor", None, None, "bool"),
@@ -337,18 +426,46 @@ _POW_SCALAR = node_class("PowBackward0")
 _POW_BASE = node_class("PowBackward2")
 
 
+def _scaled(input, other, alpha, op: str):
+    """``alpha * other`` in the dtype ``input op other`` has (alpha never changes the result dtype)."""
+    if input.__class__ is not Tensor:
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if other.__class__ is Tensor:
+        dt = pair_dtype(input, other)
+    else:
+        other = scalar(other, op)
+        dt = scalar_dtype(input._dtype, other)
+    alpha = scalar(alpha, op, "alpha")
+    if alpha.__class__ is bool and dt is not D.bool:
+        raise RuntimeError(f"{op}(): Boolean alpha only supported for Boolean results.")
+    if alpha.__class__ is float and dt.kind != FLOAT:
+        raise RuntimeError(f"{op}(): For integral input tensors, argument alpha must not be a floating point number.")
+    if dt is D.bool:
+        alpha = bool(alpha)
+    if other.__class__ is not Tensor:
+        return (bool(other) and alpha) if dt is D.bool else other * alpha
+    if other._dtype is not dt and other._data.ndim:  # keep a dimensioned operand's dtype category
+        other = other.to(dt)
+    return _mul(other, alpha)
+
+
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """``input + alpha * other`` with broadcasting (``torch.add``)."""
-    if alpha != 1:
-        other = _mul(other, alpha) if other.__class__ is Tensor else scalar(other, "add") * alpha
+    if alpha.__class__ is not int or alpha != 1:
+        other = _scaled(input, other, alpha, "add")
     return _add(input, other, out=out)
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """``input - alpha * other`` with broadcasting (``torch.sub``)."""
-    if alpha != 1:
-        other = _mul(other, alpha) if other.__class__ is Tensor else scalar(other, "sub") * alpha
+    if alpha.__class__ is not int or alpha != 1:
+        if _is_bool(input) or _is_bool(other):
+            raise RuntimeError(f"sub(): {_SUB_BOOL_MSG}")
+        other = _scaled(input, other, alpha, "sub")
     return _sub(input, other, out=out)
+
+
+_DIV_ROUNDED = node_class("DivBackward2")
 
 
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
@@ -356,17 +473,40 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     if rounding_mode is None:
         return _div(input, other, out=out)
     if rounding_mode == "floor":
-        r = Tensor.floor_divide(input, other)
+        with _no_record():
+            r = Tensor.floor_divide(input, other)
     elif rounding_mode == "trunc":
-        q = _div(input, other)
-        r = q.trunc()
-        if not (input._dtype.kind == FLOAT or getattr(other, "_dtype", D.int64).kind == FLOAT
-                or isinstance(other, float)):
-            r = r.to(pair_dtype(input, other) if other.__class__ is Tensor else scalar_dtype(input._dtype, other))
+        r = _trunc_divide(input, other)
     else:
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
+    if _gm.enabled and _any_rg(input, other):
+        _record(_DIV_ROUNDED, _rounded_div_backward, (input, other), r)
     return write_out(out, r, "div") if out is not None else r
+
+
+def _trunc_divide(a, b) -> Tensor:
+    xa, xb, dt, ctx = _operands(a, b, "div")
+    K = ctx.K
+    try:
+        if dt.kind == FLOAT:
+            return _make(K["trunc"](K["div"](xa, xb)), dt, ctx)
+        if dt is D.bool:
+            raise NotImplementedError("div(): \"div_trunc_cpu\" not implemented for 'Bool'")
+        _check_int_divisor(xb, ctx, "div")
+        # Integer division exactly (no float round trip): floor, plus one where floor and trunc
+        # differ (an inexact quotient of operands with opposite signs).
+        q = K["floor_divide"](xa, xb)
+        inexact = K["ne"](K["remainder"](xa, xb), 0)
+        fix = K["logical_and"](inexact, K["ne"](K["lt"](xa, 0), K["lt"](xb, 0)))
+        return _make(K["add"](q, K["astype"](fix, dt)), dt, ctx)
+    except ValueError as exc:
+        raise RuntimeError(_broadcast_message(a, b)) from exc
+
+
+def _rounded_div_backward(node, g):
+    # A rounded quotient is piecewise constant: PyTorch defines its gradient as zero.
+    return (g * 0 if node.needs_input_grad(0) else None, g * 0 if node.needs_input_grad(1) else None)
 
 
 def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
@@ -375,8 +515,11 @@ def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
         e = scalar(exponent, "pow")
         if input._dtype.kind != FLOAT and isinstance(e, int) and e < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        with _no_record():
-            res = _pow(input, e)
+        if input._dtype is D.bool and e.__class__ is bool:  # x ** True is x, x ** False is True
+            res = _make(input._ctx.K["logical_or"](input._data, not e), D.bool, input._ctx)
+        else:
+            with _no_record():
+                res = _pow(input, e)
         if _gm.enabled and input._rg:
             _record(_POW_SCALAR, _pow_scalar_backward, (input,), res, (input,), e)
         return write_out(out, res, "pow") if out is not None else res
@@ -398,7 +541,9 @@ def _pow_scalar_backward(node, g):
 def _pow_base_backward(node, g):
     (res,) = node.saved_tensors
     base = node.ctx
-    return (None, g * res * (math.log(base) if base > 0 else (float("-inf") if base == 0 else float("nan"))))
+    if base == 0:  # PyTorch: zero gradient where the exponent is >= 0 (there 0 ** x is 0 or 1)
+        return (None, (g * res * float("-inf")).masked_fill(res <= 1, 0.0))
+    return (None, g * res * (math.log(base) if base > 0 else float("nan")))
 
 
 class _no_record:
@@ -433,13 +578,33 @@ def _rev(fn):
     return lambda self, other: fn(other, self)
 
 
+def _retag(res: Tensor, cls) -> Tensor:
+    """Rename the node just recorded for ``res`` where PyTorch names the expression differently."""
+    if res._grad_fn is not None:
+        res._grad_fn.__class__ = cls
+    return res
+
+
+_RSUB = node_class("RsubBackward1")
+
+
+def _rsub(self: Tensor, other) -> Tensor:
+    """``other - self`` for a number ``other`` (PyTorch records RsubBackward1)."""
+    return _retag(_sub(other, self), _RSUB)
+
+
+def _rtruediv(self: Tensor, other) -> Tensor:
+    """``other / self`` for a number ``other``, computed as PyTorch does: ``self.reciprocal() * other``."""
+    return _mul(self.reciprocal(), scalar(other, "div"))
+
+
 # Operators: plain functions keep the hot path to one call.
 Tensor.__add__ = Tensor.__radd__ = _add
 Tensor.__sub__ = _sub
-Tensor.__rsub__ = _rev(_sub)
+Tensor.__rsub__ = _rsub
 Tensor.__mul__ = Tensor.__rmul__ = _mul
 Tensor.__truediv__ = _div
-Tensor.__rtruediv__ = _rev(_div)
+Tensor.__rtruediv__ = _rtruediv
 Tensor.__floordiv__ = Tensor.floor_divide
 Tensor.__rfloordiv__ = _rev(Tensor.floor_divide)
 Tensor.__mod__ = Tensor.remainder
@@ -465,14 +630,25 @@ Tensor.__ior__ = Tensor.bitwise_or_
 Tensor.__ixor__ = Tensor.bitwise_xor_
 Tensor.__lshift__ = Tensor.bitwise_left_shift
 Tensor.__rshift__ = Tensor.bitwise_right_shift
+Tensor.__rlshift__ = _rev(Tensor.bitwise_left_shift)
+Tensor.__rrshift__ = _rev(Tensor.bitwise_right_shift)
+Tensor.__ilshift__ = Tensor.bitwise_left_shift_
+Tensor.__irshift__ = Tensor.bitwise_right_shift_
 Tensor.__hash__ = object.__hash__
 
 
 def bitwise_not(input: Tensor) -> Tensor:
     """``~input``: bitwise NOT for integers, logical NOT for bool."""
     if input._dtype.kind == FLOAT:
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{type_word(input._dtype)}'")
+        raise NotImplementedError(f"bitwise_not(): \"bitwise_not_cpu\" not implemented for "
+                                  f"'{type_word(input._dtype)}'")
     return _make(input._ctx.K["bitwise_not"](input._data), input._dtype, input._ctx)
+
+
+def _invert(self: Tensor) -> Tensor:
+    if self._dtype.kind == FLOAT:  # the operator raises TypeError, the function NotImplementedError
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return bitwise_not(self)
 
 
 def logical_not(input: Tensor) -> Tensor:
@@ -495,7 +671,8 @@ def _const_bool(t: Tensor, value: bool):
 for _fn in (bitwise_not, logical_not, _predicate("isnan"), _predicate("isinf"), _predicate("isfinite")):
     _export(_fn)
     setattr(Tensor, _fn.__name__, _fn)
-Tensor.__invert__ = bitwise_not
+Tensor.__invert__ = _invert
+Tensor.bitwise_not_ = lambda self: _apply_inplace(self, bitwise_not, (), "bitwise_not_")
 Tensor.logical_not_ = lambda self: _apply_inplace(self, logical_not, (), "logical_not_")
 
 
@@ -514,6 +691,10 @@ def where(condition: Tensor, input=None, other=None, *, out=None):
     if condition._dtype is not D.bool:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{type_word(condition._dtype)}")
+    if input.__class__ is not Tensor and other.__class__ is not Tensor:
+        input, other = scalar(input, "where", "input"), scalar(other, "where")
+        dt = D.result_type_of((), (), (input, other))
+        input = _make(condition._ctx.backend.full((), input, dt, condition._ctx.index), dt, condition._ctx)
     xa, xb, dt, ctx = _operands(input, other, "where")
     if xa.__class__ in (int, float, bool):
         xa = ctx.backend.full((), xa, dt, ctx.index)
@@ -551,9 +732,9 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A0
         with _no_record():
             r = input
             if min is not None:
-                r = Tensor.maximum(r, min)
+                r = _UNCHECKED["maximum"](r, min)
             if max is not None:
-                r = Tensor.minimum(r, max)
+                r = _UNCHECKED["minimum"](r, max)
         if _gm.enabled and (input._rg or _any_rg(min, max)):
             _record(_CLAMP0, _clamp_t_backward, (input, min, max), r,
                     _saved_for(input, min, max), _scalar_ctx3(min, max))
@@ -565,13 +746,26 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A0
             dt = scalar_dtype(dt, scalar(bound, "clamp", "min"))
     x = cast(input, dt)
     if min is not None:
-        x = ctx.K["maximum"](x, min)
+        x = ctx.K["maximum"](x, _clamp_bound(min, dt))
     if max is not None:
-        x = ctx.K["minimum"](x, max)
+        x = ctx.K["minimum"](x, _clamp_bound(max, dt))
     res = _make(x, dt, ctx)
     if _gm.enabled and input._rg:
         _record(_CLAMP1, _clamp_backward, (input,), res, (input,), (min, max))
     return write_out(out, res, "clamp") if out is not None else res
+
+
+def _clamp_bound(v, dt: D.dtype):
+    """A number bound in the compute dtype: PyTorch rejects bool results and integer overflow (a
+    negative bound wraps into an unsigned dtype)."""
+    if dt is D.bool:
+        raise NotImplementedError("clamp(): \"clamp_scalar_cpu\" not implemented for 'Bool'")
+    if dt.kind == INT and v.__class__ is int:
+        info = D.iinfo(dt)
+        if not (-info.max if not dt.is_signed else info.min) <= v <= info.max:
+            raise RuntimeError(f"clamp(): value {v} cannot be converted to type {dt.name} without overflow")
+        return fit_int_scalar(v, dt)
+    return v
 
 
 def _scalar_ctx3(mn, mx):
@@ -603,17 +797,24 @@ def _clamp_t_backward(node, g):
     gmin = g * (~lo_ok) if mn is not None else None
     gmax = g * (~hi_ok) if mx is not None else None
     if mn is not None and mx is not None:
-        gmin = g * (~lo_ok)
-        gmax = g * (lo_ok & ~hi_ok)
+        # PyTorch's convention when the bounds cross (min > max): the result is max, so max gets it all.
+        gmin = g * ((x < mn) & (mn < mx))
+        gmax = g * ((x > mx) | (mx < mn))
     return (gx, gmin, gmax)
 
 
-def clamp_min(input, min):  # noqa: A002
-    return clamp(input, min=min)
+_CLAMP_MIN = (node_class("ClampMinBackward0"), node_class("ClampMinBackward1"))
+_CLAMP_MAX = (node_class("ClampMaxBackward0"), node_class("ClampMaxBackward1"))
 
 
-def clamp_max(input, max):  # noqa: A002
-    return clamp(input, max=max)
+def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
+    """``clamp(input, min=min)``."""
+    return _retag(clamp(input, min=min), _CLAMP_MIN[min.__class__ is Tensor])
+
+
+def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002
+    """``clamp(input, max=max)``."""
+    return _retag(clamp(input, max=max), _CLAMP_MAX[max.__class__ is Tensor])
 
 
 for _fn in (where, clamp, clamp_min, clamp_max):

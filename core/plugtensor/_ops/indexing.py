@@ -7,7 +7,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _record, _view_of
 from ..autograd._node import node_class
-from ._common import Tensor, _gm, _make, cast, check_inplace, scalar, wrap_dim
+from ._common import Tensor, _gm, _make, cast, check_inplace, scalar, type_word, wrap_dim
 
 _ALL: dict[str, object] = {}
 
@@ -45,18 +45,24 @@ def _normalize(key, t: Tensor):
             items.append(int(k))
         elif k is None or k is Ellipsis or isinstance(k, slice):
             items.append(k)
+        elif isinstance(k, str):
+            raise TypeError(f"invalid index of type str ({k!r}): only integers, slices (`:`), ellipsis (`...`), None "
+                            f"and long or byte Variables are valid indices")
         else:
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                              "valid indices (got " + type(k).__name__ + ")")
     consumed = sum(1 if not isinstance(k, Tensor) else max(k._data.ndim, 1) if k._dtype is D.bool else 1
                    for k in items if k is not None and k is not Ellipsis)
     nd = t._data.ndim
-    if items.count(Ellipsis) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
+    # identity tests: `in`/count/index would compare tensor items with == (an elementwise op)
+    ellipses = [i for i, k in enumerate(items) if k is Ellipsis]
     if consumed > nd:
         raise IndexError(f"too many indices for tensor of dimension {nd}")
-    if Ellipsis in items:
-        i = items.index(Ellipsis)
+    if ellipses:
+        # PyTorch expands the first ellipsis over the dims left over and lets any further one match nothing
+        for i in reversed(ellipses[1:]):
+            del items[i]
+        i = ellipses[0]
         items[i:i + 1] = [slice(None)] * (nd - consumed)
     basic = True
     dim = 0
@@ -97,15 +103,19 @@ def _normalize(key, t: Tensor):
     return tuple(out), basic
 
 
-def _node_name(key) -> str:
-    for k in reversed(key):
+def _node_name(key, shape) -> str:
+    """PyTorch's node for a basic key: that of the last op applied that is not a no-op (a full slice is one)."""
+    name, dim = "AliasBackward0", 0
+    for k in key:
         if k is None:
-            return "UnsqueezeBackward0"
+            name = "UnsqueezeBackward0"
+            continue
         if isinstance(k, int):
-            return "SelectBackward0"
-        if isinstance(k, slice) and k != slice(None):
-            return "SliceBackward0"
-    return "AliasBackward0"
+            name = "SelectBackward0"
+        elif k.indices(shape[dim]) != (0, shape[dim], 1):
+            name = "SliceBackward0"
+        dim += 1
+    return name
 
 
 def _arrays(key):
@@ -146,7 +156,7 @@ def getitem(self: Tensor, key) -> Tensor:
             nkey = tuple(nk)
             out = _view_of(self, self._ctx.backend.basic_index(self._data, nkey))
             if _gm.enabled and self._rg:
-                _record(node_class(_node_name(nkey)), _basic_backward, (self,), out, (), (shape, nkey))
+                _record(node_class(_node_name(nkey, shape)), _basic_backward, (self,), out, (), (shape, nkey))
             return out
     if self._data.ndim == 0 and key is not None and key is not Ellipsis and not isinstance(key, (Tensor, tuple)):
         raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
@@ -155,12 +165,40 @@ def getitem(self: Tensor, key) -> Tensor:
     if basic:
         out = _view_of(self, self._ctx.backend.basic_index(self._data, nkey))
         if _gm.enabled and self._rg:
-            _record(node_class(_node_name(nkey)), _basic_backward, (self,), out, (), (self._data.shape, nkey))
+            # a bare slice (x[a:b]) always records a slice in PyTorch, even when it covers the whole dim
+            name = "SliceBackward0" if key.__class__ is slice else _node_name(nkey, self._data.shape)
+            _record(node_class(name), _basic_backward, (self,), out, (), (self._data.shape, nkey))
         return out
+    split = _split_advanced(nkey)
+    if split is not None:
+        return getitem(getitem(self, split[0]), split[1])
     out = _make(self._ctx.K["index"](self._data, _arrays(nkey)), self._dtype, self._ctx)
+    if not out.is_contiguous():  # NumPy may return a transposed buffer; PyTorch's result is row-major
+        out._data = self._ctx.K["contiguous"](out._data)
     if _gm.enabled and self._rg:
         _record(_INDEX, _index_backward, (self,), out, (), (self._data.shape, nkey))
     return out
+
+
+def _split_advanced(nkey: tuple):
+    """(basic key, advanced key) for a key mixing index tensors with ints, slices or None, else None.
+
+    PyTorch applies the ints, slices and Nones first (a view) and then indexes that view with the
+    tensors, so an int never counts as an advanced index (``x[1, :, idx]`` keeps ``idx``'s dim last,
+    where NumPy would move it first)."""
+    if all(isinstance(k, Tensor) or (isinstance(k, slice) and k == slice(None)) for k in nkey):
+        return None
+    bkey, akey = [], []
+    for k in nkey:
+        if isinstance(k, Tensor):
+            bkey += [slice(None)] * (k._data.ndim if k._dtype is D.bool else 1)
+            akey.append(k)
+        elif isinstance(k, int):
+            bkey.append(k)
+        else:  # a slice or None: the dim stays in the view
+            bkey.append(k)
+            akey.append(slice(None))
+    return tuple(bkey), tuple(akey)
 
 
 def _basic_backward(node, g):
@@ -196,20 +234,22 @@ def setitem(self: Tensor, key, value) -> None:
         v = cast(value, self._dtype)
     else:
         v = scalar(value, "__setitem__", "value")
+    split = None if basic else _split_advanced(nkey)
+    target, akey = (self._data, nkey) if split is None else (ctx.backend.basic_index(self._data, split[0]), split[1])
     try:
         if basic:
-            view = ctx.backend.basic_index(self._data, nkey)
-            ctx.K["copy_"](view, v)
+            ctx.K["copy_"](ctx.backend.basic_index(self._data, nkey), v)
         else:
-            ctx.K["index_put"](self._data, _arrays(nkey), v, False)
+            ctx.K["index_put"](target, _arrays(akey), v, False)
     except ValueError as exc:
+        shape = (ctx.backend.basic_index(self._data, nkey) if basic else ctx.K["index"](target, _arrays(akey))).shape
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(value, 'shape', []))} cannot be "
-                           f"broadcast to indexing result of shape "
-                           f"{list(ctx.backend.basic_index(self._data, nkey).shape) if basic else '?'}") from exc
+                           f"broadcast to indexing result of shape {list(shape)}") from exc
     self._vc[0] += 1
     if recording:
         res = _make(self._data, self._dtype, ctx)
-        _record(_COPY_SLICES if basic else _INDEX_PUT, _setitem_backward, (edges_from, value), res, (),
+        # PyTorch writes through a basic view first when the key has one: then CopySlices wraps the write
+        _record(_COPY_SLICES if basic or split else _INDEX_PUT, _setitem_backward, (edges_from, value), res, (),
                 (nkey, isinstance(value, Tensor)))
         self._grad_fn, self._rg, self._out_nr = res._grad_fn, True, 0
 
@@ -275,7 +315,7 @@ def _check_index(index: Tensor, size: int, dim: int, op: str) -> None:
         raise RuntimeError(f"{op}(): Expected dtype int64 for index")
     if index.numel():
         lo, hi = int(index.min().item()), int(index.max().item())
-        if lo < -size or hi >= size:
+        if lo < 0 or hi >= size:  # unlike t[idx], gather and scatter do not wrap negative indices
             raise RuntimeError(f"index {hi if hi >= size else lo} is out of bounds for dimension {dim} with size "
                                f"{size}")
 
@@ -359,10 +399,10 @@ def _index_select_backward(node, g):
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of nonzero elements: an (n, ndim) int64 tensor, or one tensor per dim with ``as_tuple``."""
+    if as_tuple and input._data.ndim == 0:
+        return nonzero(input.reshape(1), as_tuple=True)  # PyTorch treats a 0-dim input as 1-D here
     idx = _make(input._ctx.K["nonzero"](input._data), D.int64, input._ctx)
     if as_tuple:
-        if input._data.ndim == 0:
-            return (idx.reshape(-1),)
         return tuple(idx[:, j] for j in range(input._data.ndim))
     return idx
 
@@ -371,11 +411,17 @@ def argwhere(input: Tensor) -> Tensor:
     return nonzero(input)
 
 
+_C_TYPE_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
+                  "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
+
+
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
-    """``value`` where ``mask`` is True, else ``input`` (mask broadcasts to input's shape)."""
-    if not isinstance(mask, Tensor) or mask._dtype is not D.bool:
+    """``value`` where ``mask`` is True, else ``input`` (the two broadcast together, as in PyTorch)."""
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"masked_fill(): argument 'mask' must be Tensor, not {type(mask).__name__}")
+    if mask._dtype is not D.bool:
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{getattr(mask, 'dtype', type(mask).__name__)}")
+                           f"{_C_TYPE_NAMES.get(mask._dtype.name, mask._dtype.name)}")
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
@@ -387,11 +433,8 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     try:
         r = input._ctx.K["where"](mask._data, v, input._data)
     except ValueError as exc:
-        raise RuntimeError(f"The size of tensor a ({list(input.shape)}) must match the size of tensor b "
-                           f"({list(mask.shape)})") from exc
-    if r.shape != input._data.shape:
-        raise RuntimeError(f"masked_fill: mask of shape {list(mask.shape)} is not broadcastable to input of shape "
-                           f"{list(input.shape)}")
+        from .elementwise import _broadcast_message
+        raise RuntimeError(_broadcast_message(mask, input)) from exc
     res = _make(r, input._dtype, input._ctx)
     if _gm.enabled and (input._rg or getattr(value, "_rg", False)):
         _record(_MASKED_FILL, _masked_fill_backward, (input, value), res, (mask,))
@@ -409,20 +452,62 @@ def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
     return _apply_inplace(self, masked_fill, (mask, value), "masked_fill_")
 
 
+_MASKED_SELECT = node_class("MaskedSelectBackward0")
+_TAKE = node_class("TakeBackward0")
+
+
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
-    """The 1-D tensor of elements of ``input`` where ``mask`` is True."""
-    if mask._data.shape != input._data.shape:
-        input, mask = _broadcast_pair(input, mask)
-    return input[mask]
+    """The 1-D tensor of elements of ``input`` where ``mask`` is True (the two broadcast together)."""
+    if not isinstance(mask, Tensor) or mask._dtype is not D.bool:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    a, m = input, mask
+    if m._data.shape != a._data.shape:
+        try:
+            shape = tuple(np.broadcast_shapes(a._data.shape, m._data.shape))
+        except ValueError as exc:
+            from .elementwise import _broadcast_message
+            raise RuntimeError(_broadcast_message(mask, input)) from exc
+        with _NoGradCtx():
+            a, m = a.expand(shape), m.expand(shape)
+    res = _make(input._ctx.K["index"](a._data, (m._data,)), input._dtype, input._ctx)
+    if _gm.enabled and input._rg:
+        _record(_MASKED_SELECT, _masked_select_backward, (input,), res, (m,), a._data.shape)
+    return res
 
 
-def _broadcast_pair(a: Tensor, b: Tensor):
-    shape = tuple(np.broadcast_shapes(a._data.shape, b._data.shape))
-    return a.expand(shape), b.expand(shape)
+def _masked_select_backward(node, g):
+    (mask,) = node.saved_tensors
+    # scattered into the broadcast shape; the engine sums it back to the input's shape
+    return (g.new_zeros(node.ctx).index_put((mask,), g),)
 
 
 def take(input: Tensor, index: Tensor) -> Tensor:
-    return input.reshape(-1)[index]
+    """The elements of ``input`` seen as 1-D at ``index`` (negative indices count from the end)."""
+    if not isinstance(index, Tensor) or index._dtype is not D.int64:
+        got = type_word(index._dtype) if isinstance(index, Tensor) else type(index).__name__
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {got}")
+    n = input.numel()
+    if index.numel():
+        lo, hi = int(index.min().item()), int(index.max().item())
+        if lo < -n or hi >= n:
+            raise IndexError(f"out of range: tried to access index {hi if hi >= n else lo} on a tensor of {n} "
+                             f"elements.")
+    with _NoGradCtx():
+        flat = input.reshape(-1)
+    res = _make(input._ctx.K["index"](flat._data, (index._data,)), input._dtype, input._ctx)
+    if _gm.enabled and input._rg:
+        _record(_TAKE, _take_backward, (input,), res, (index,), input._data.shape)
+    return res
+
+
+def _take_backward(node, g):
+    (index,) = node.saved_tensors
+    shape = node.ctx
+    n = 1
+    for s in shape:
+        n *= s
+    flat = g.new_zeros((n,)).index_put((index.reshape(-1),), g.reshape(-1), accumulate=True)
+    return (flat.reshape(shape),)
 
 
 for _fn in (index_put, index_put_, gather, scatter_add, scatter_add_, index_select, nonzero, argwhere, masked_fill,

@@ -234,8 +234,9 @@ def _amax_like(kind: str):
     cls = _AMAX if kind == "amax" else _AMIN
 
     def fn(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-        dims = dims_arg(dim if dim != () else None, input._data.ndim, kind)
-        _check_nonempty(input, dims, kind)
+        full = dim is None or dim == () or dim == []
+        dims = dims_arg(None if full else dim, input._data.ndim, kind)
+        _check_nonempty(input, () if full else dims, kind)
         res = _make(input._ctx.K[kind](input._data, dims, keepdim), input._dtype, input._ctx)
         if _gm.enabled and input._rg:
             _record(cls, _extreme_backward, (input,), res, (input, res), (dims, keepdim))
@@ -251,8 +252,11 @@ amin = _export(_amax_like("amin"))
 def _arg(kind: str):
     def fn(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         K = input._ctx.K
+        if input._dtype is D.bool:
+            raise RuntimeError(f"{kind}(): does not support bool input")
         if dim is None:
-            _check_nonempty(input, (), kind)
+            if input.numel() == 0:
+                raise IndexError(f"{kind}(): Expected reduction dim to be specified for input.numel() == 0.")
             flat = input.reshape(-1)._data
             r = K[kind](flat, 0, False)
             if keepdim:
@@ -274,6 +278,8 @@ argmin = _export(_arg("argmin"))
 def _logical(kind: str):
     def fn(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         dims, _ = _reduce_args(input, dim, kind)
+        if dim is not None and len(dim if isinstance(dim, (tuple, list)) else (dim,)) == 0:
+            dims = ()  # PyTorch reduces over no dims here (unlike sum, where () means all)
         r = input._ctx.K[kind](input._data, dims, keepdim)
         res = _make(r, D.bool, input._ctx)
         return res.to(D.uint8) if input._dtype is D.uint8 else res
@@ -317,7 +323,7 @@ def _moment(input, dim, unbiased, keepdim, correction, kind):
     with _NoGrad():
         centered = input - mean(input, dims, keepdim=True)
         ss = sum(centered * centered, dims, keepdim=keepdim)
-        v = ss / denom if denom > 0 else ss * float("nan")  # too few elements: nan, as in PyTorch
+        v = ss / (denom if denom > 0 else 0)  # too few elements: x/0 (inf, or nan for 0/0), as in PyTorch
         res = v.sqrt() if kind == "std" else v
     if _gm.enabled and input._rg:
         _record(_STD if kind == "std" else _VAR, _moment_backward, (input,), res, (input, res),
@@ -355,6 +361,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         p = 2
     p = float(p)
     dims, _ = _reduce_args(input, dim, "norm")
+    if p < 0 or math.isinf(p):
+        _check_norm_identity(input, dim, dims, p)
     with _NoGrad():
         a = input.abs()
         if p == 2:
@@ -362,7 +370,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         elif p == 1:
             res = sum(a, dims, keepdim=keepdim)
         elif p == math.inf:
-            res = amax(a, dims, keepdim=keepdim) if input.numel() else sum(a, dims, keepdim=keepdim)
+            res = amax(a, dims, keepdim=keepdim)
         elif p == -math.inf:
             res = amin(a, dims, keepdim=keepdim)
         elif p == 0:
@@ -372,6 +380,20 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if _gm.enabled and input._rg:
         _record(_NORM, _norm_backward, (input,), res, (input, res), (p, dims, keepdim))
     return res
+
+
+def _check_norm_identity(input: Tensor, dim, dims, p: float) -> None:
+    """max / min of nothing is undefined: PyTorch's error for an inf or negative norm of an empty set."""
+    pname = ("-inf" if p < 0 else "inf") if math.isinf(p) else f"{p:g}"
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {pname} norm on an empty tensor because the "
+                               f"operation does not have an identity")
+        return
+    for d in dims:
+        if input._data.shape[d] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {pname} norm on the dimension {d} because "
+                               f"this dimension is empty and the operation does not have an identity")
 
 
 def _norm_backward(node, g):
@@ -451,10 +473,17 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 _SOFTMAX, _LOG_SOFTMAX = node_class("SoftmaxBackward0"), node_class("LogSoftmaxBackward0")
 
 
+def _softmax_input(input: Tensor, dtype, op: str) -> Tensor:
+    if dtype is not None:
+        return input.to(dtype)
+    if input._dtype.kind != D.FLOAT:  # PyTorch needs an explicit dtype= to take integers
+        raise NotImplementedError(f"{op}(): \"{op}_kernel_impl\" not implemented for '{type_word(input._dtype)}'")
+    return input
+
+
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, computed stably."""
-    x = input.to(dtype) if dtype is not None else input if input._dtype.kind == D.FLOAT else \
-        input.to(D.get_default_dtype())
+    x = _softmax_input(input, dtype, "softmax")
     d = wrap_dim(dim, x._data.ndim, "softmax")
     K = x._ctx.K
     kern = K.get("softmax")
@@ -479,8 +508,7 @@ def _softmax_backward(node, g):
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``."""
-    x = input.to(dtype) if dtype is not None else input if input._dtype.kind == D.FLOAT else \
-        input.to(D.get_default_dtype())
+    x = _softmax_input(input, dtype, "log_softmax")
     d = wrap_dim(dim, x._data.ndim, "log_softmax")
     K = x._ctx.K
     kern = K.get("log_softmax")
@@ -534,8 +562,16 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
-    vals, idx = sort(input, d, descending=largest, stable=True)
-    return _RT["topk"](vals.narrow(d, 0, k), idx.narrow(d, 0, k))
+    with _NoGrad():
+        vals, idx = sort(input, d, descending=largest, stable=True)
+        if input._data.ndim:
+            vals, idx = vals.narrow(d, 0, k).clone(), idx.narrow(d, 0, k).clone()
+    if _gm.enabled and input._rg:
+        _record(_TOPK, _sort_backward, (input,), vals, (idx,), (d, input._data.shape))
+    return _RT["topk"](vals, idx)
+
+
+_TOPK = node_class("TopkBackward0")
 
 
 for _fn in (sum, mean, prod, var, std, var_mean, std_mean, norm, logsumexp, cumsum, cumprod, softmax, log_softmax,

@@ -46,6 +46,9 @@ def _infer_size(shape: tuple[int, ...], numel: int, op: str) -> tuple[int, ...]:
         if s != -1:
             known *= s
     if neg:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                               f"unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = shape[:neg[0]] + (numel // known,) + shape[neg[0] + 1:]
@@ -151,8 +154,10 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     else:
         node = _SQUEEZE2 if isinstance(dim, (tuple, list)) else _SQUEEZE1
         dims = [d for d in dims_arg(dim, len(sh), "squeeze") if len(sh) and sh[d] == 1]
-    new = tuple(s for i, s in enumerate(sh) if i not in dims)
-    return _view_result(input, input._ctx.backend.reshape_view(input._data, new), node, sh)
+    # index 0 of each squeezed dim: the other dims keep their strides exactly (a reshape would recompute
+    # the strides of the remaining size-1 dims, which PyTorch does not)
+    key = tuple(0 if i in dims else slice(None) for i in range(len(sh)))
+    return _view_result(input, input._ctx.backend.basic_index(input._data, key), node, sh)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
@@ -204,6 +209,11 @@ def t(input: Tensor) -> Tensor:
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
+    """A view with the dims ``source`` moved to positions ``destination`` (ints or sequences)."""
+    if isinstance(source, (list, tuple)) != isinstance(destination, (list, tuple)):
+        raise TypeError(f"movedim() received an invalid combination of arguments: source and destination must "
+                        f"both be ints or both be tuples of ints, got {type(source).__name__} and "
+                        f"{type(destination).__name__}")
     nd = input._data.ndim
     src = [wrap_dim(d, nd, "movedim") for d in (source if isinstance(source, (list, tuple)) else [source])]
     dst = [wrap_dim(d, nd, "movedim") for d in (destination if isinstance(destination, (list, tuple))
@@ -257,20 +267,65 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
-    """A copy with its own storage."""
-    res = _make(input._ctx.K["clone"](input._data), input._dtype, input._ctx)
+    """A copy with its own storage that keeps the input's memory layout (PyTorch's preserve_format)."""
+    ctx = input._ctx
+    if input.is_contiguous():
+        data = ctx.K["clone"](input._data)
+    else:
+        b = ctx.backend
+        shape = input._data.shape
+        perm = _dense_perm(shape, b.strides(input._data))  # innermost dim first
+        buf = b.empty(tuple(shape[d] for d in reversed(perm)), input._dtype, ctx.index)
+        inv = [0] * len(perm)
+        for i, d in enumerate(reversed(perm)):
+            inv[d] = i
+        data = ctx.K["copy_"](b.permute(buf, inv), input._data)
+    res = _make(data, input._dtype, ctx)
     if _gm.enabled and input._rg:
         _record(_CLONE[0], _CLONE[1], (input,), res)
     return res
 
 
+def _dense_perm(shape, strides) -> list[int]:
+    """The dims ordered from innermost to outermost as PyTorch lays out a copy that keeps the layout.
+
+    A stable insertion sort by stride (ties: the smaller size goes inner); dims of stride 0 stay where a
+    contiguous tensor has them (PyTorch's infer_dense_strides, shared with TensorIterator)."""
+    perm = list(range(len(shape) - 1, -1, -1))
+
+    def should_swap(d0: int, d1: int) -> int:
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if shape[d0] > shape[d1] else 0
+
+    for i in range(1, len(perm)):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm
+
+
 def contiguous(input: Tensor, memory_format=None) -> Tensor:
-    """Self when already contiguous, else a contiguous copy."""
-    return input if input.is_contiguous() else clone(input)
+    """Self when already contiguous, else a C-contiguous copy."""
+    if input.is_contiguous():
+        return input
+    res = _make(input._ctx.K["contiguous"](input._data), input._dtype, input._ctx)
+    if _gm.enabled and input._rg:
+        _record(_CLONE[0], _CLONE[1], (input,), res)
+    return res
 
 
-def flip(input: Tensor, dims) -> Tensor:
-    """A copy with the order of elements along ``dims`` reversed."""
+def flip(input: Tensor, *dims) -> Tensor:
+    """A copy with the order of elements along ``dims`` reversed (``flip(x, (0, 1))`` or ``x.flip(0, 1)``)."""
+    dims = dims[0] if len(dims) == 1 else dims
     dims = dims_arg(tuple(dims) if isinstance(dims, (list, tuple)) else dims, input._data.ndim, "flip")
     res = _make(input._ctx.K["flip"](input._data, dims), input._dtype, input._ctx)
     if _gm.enabled and input._rg:
@@ -287,7 +342,7 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Concatenate tensors along an existing dim (1-D empty tensors are skipped, as in PyTorch)."""
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     for i, x in enumerate(tensors):
         if not isinstance(x, Tensor):
             raise TypeError(f"cat(): argument 'tensors' (position 1) must be tuple of Tensors, not "
@@ -313,7 +368,10 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
                                    f"{ref._data.shape[j]} but got size {x._data.shape[j]} for tensor number {i} in "
                                    f"the list.")
-    res = _make(ctx.K["concatenate"]([cast(x, dt) for x in parts], d), dt, ctx)
+    data = ctx.K["concatenate"]([cast(x, dt) for x in parts], d)
+    res = _make(data, dt, ctx)
+    if not res.is_contiguous():  # NumPy follows the inputs' layout; PyTorch's cat result is contiguous
+        res._data = ctx.K["contiguous"](data)
     if _gm.enabled and any(x._rg for x in parts):
         _record(_CAT, _cat_backward, parts, res, (), (d, [x._data.shape[d] for x in parts]))
     if out is not None:
@@ -393,14 +451,16 @@ def _multi_views(input: Tensor, pieces: list, cls, ctx) -> tuple:
 
 
 def _pieces_backward(node, *grads):
-    kind, d, sizes, shape = node.ctx
+    kind, d, sizes, shape = node.ctx[:4]
     full = []
     for g, n in zip(grads, sizes):
-        if g is None:
+        if g is None:  # an unused output: its part of the input gets a zero gradient
             sh = list(shape)
             sh[d] = n
             g = _zeros(node, sh)
-        full.append(g.unsqueeze(d) if kind == "unbind" else g)
+        elif kind == "unbind":
+            g = g.unsqueeze(d)
+        full.append(g)
     return (cat(full, d),)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _dtype as D
 from . import _philox
-from ._base import Backend
+from ._base import Backend, _view_strides
 
 __all__ = ["ArrayModuleBackend"]
 
@@ -66,6 +66,9 @@ class ArrayModuleBackend(Backend):
 
     def dtype(self, a) -> D.dtype:
         return self._from_xp[a.dtype]
+
+    def shape(self, a) -> tuple[int, ...]:
+        return tuple(a.shape)
 
     def strides(self, a) -> tuple[int, ...]:
         item = a.itemsize
@@ -127,30 +130,65 @@ class ArrayModuleBackend(Backend):
 
     # -- views ------------------------------------------------------------------------------------
     def as_strided(self, a, shape, strides, storage_offset):
-        root = self._root(a)
         item = a.itemsize
-        flat = self.xp.lib.stride_tricks.as_strided(root, shape=(root.size,), strides=(item,))
-        return self.xp.lib.stride_tricks.as_strided(flat[storage_offset:], shape=tuple(shape),
-                                                    strides=tuple(s * item for s in strides))
+        return self._strided(self._root(a), tuple(shape), tuple(s * item for s in strides), storage_offset * item)
+
+    def _strided(self, root, shape: tuple, byte_strides: tuple, byte_offset: int):
+        """A view of the storage ``root`` (an array that owns its memory) with byte strides and offset."""
+        if self.xp is np:
+            try:
+                # checked against the storage's bounds, and ~7x faster than as_strided
+                return np.ndarray(shape, root.dtype, root, byte_offset, byte_strides)
+            except (TypeError, ValueError):
+                pass  # a storage that exports no buffer: the unchecked way below
+        item = root.itemsize
+        n = root.size
+        if byte_offset >= n * item and 0 in shape:
+            # An empty view may start at the very end of the storage (PyTorch keeps that offset), but an empty
+            # slice resets its pointer; one element past the end is never read by an empty view.
+            n = byte_offset // item + 1
+        flat = self.xp.lib.stride_tricks.as_strided(root, shape=(n,), strides=(item,))
+        return self.xp.lib.stride_tricks.as_strided(flat[byte_offset // item:], shape=shape, strides=byte_strides)
+
+    def _restride(self, a, shape: tuple, byte_strides: tuple):
+        """``a``'s memory from its first element seen with new strides; read-only when ``a`` is."""
+        root = self._root(a)
+        r = self._strided(root, shape, byte_strides, self._pointer(a) - self._pointer(root))
+        flags = getattr(a, "flags", None)
+        if flags is not None and not flags.writeable and r.size:
+            r.flags.writeable = False
+        return r
 
     def reshape_view(self, a, shape):
-        try:
-            return self.xp.reshape(a, shape, copy=False)
-        except ValueError:
+        if a.size and (1 not in shape or a.flags.c_contiguous):
+            # NumPy's strides are PyTorch's here (a size-1 dim of a contiguous array gets the contiguous one)
+            try:
+                return self.xp.reshape(a, shape, copy=False)
+            except ValueError:
+                return None
+        # NumPy's strides for size-1 dims and for empty arrays differ from PyTorch's: compute PyTorch's.
+        strides = _view_strides(a.shape, self.strides(a), shape)
+        if strides is None:
             return None
+        return self._restride(a, tuple(shape), tuple(s * a.itemsize for s in strides))
 
     def permute(self, a, axes):
         return self.xp.transpose(a, axes)
 
     def expand(self, a, shape):
+        if 0 in shape:  # nothing to protect: an empty expanded view stays writable, as in PyTorch
+            return super().expand(a, shape)
         return self.xp.broadcast_to(a, shape)
 
     def basic_index(self, a, key):
         # The trailing Ellipsis makes NumPy return a 0-d view, not a scalar copy, for x[i] of a 1-D array.
         r = a[key + (Ellipsis,)]
+        if r.size == 0:
+            # NumPy resets the offset (and strides) of an empty result; PyTorch's are those of the slicing
+            return super().basic_index(a, key)
         if None in key:
             # NumPy gives a new (None) dim stride 0; PyTorch gives it size * stride of the next input dim.
-            r = self.xp.lib.stride_tricks.as_strided(r, r.shape, _none_strides(a, key, r.strides))
+            r = self._restride(r, r.shape, _none_strides(a, key, r.strides))
         return r
 
     # -- kernels ----------------------------------------------------------------------------------

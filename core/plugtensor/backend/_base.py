@@ -156,7 +156,7 @@ class Backend:
             else:
                 start, stop, step = k.indices(sh[dim])
                 n = max(0, (stop - start + step - 1) // step)
-                off += start * st[dim] if n else 0
+                off += start * st[dim]  # also when empty: PyTorch keeps the offset of ``start``
                 shape.append(n)
                 strides.append(st[dim] * step)
                 dim += 1
@@ -180,6 +180,8 @@ def _view_strides(old_shape, old_strides, new_shape) -> list[int] | None:
     numel = 1
     for s in old_shape:
         numel *= s
+    if numel == 0 and tuple(old_shape) == tuple(new_shape):
+        return list(old_strides)  # PyTorch keeps the strides of an empty tensor viewed as its own shape
     if numel == 0 or not old_shape:
         # Any view of an empty or 0-dim tensor is fine; use contiguous strides.
         out, acc = [], 1

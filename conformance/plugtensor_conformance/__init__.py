@@ -1,0 +1,25 @@
+"""plugtensor-conformance: the one arbiter of whether a plugtensor backend is correct.
+
+Run it on a device::
+
+    python -m plugtensor_conformance --device cpu --report out.json
+    pytest --pyargs plugtensor_conformance --device=cpu
+
+The op table (:mod:`plugtensor_conformance.optable`) drives the per-op tests; the other test modules
+check views, in-place ops, dtype promotion, device transfers, printing, autograd, random numbers,
+error behaviour and training. See docs/conformance.md.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["run", "__version__"]
+
+
+def run(device: str, *, report: str | None = None, keyword: str | None = None, quick: bool = False,
+        plugins: tuple[str, ...] = (), xfail: str | None = None, stream=None) -> int:
+    """Run the suite on ``device``, print the table, write the JSON ``report``; return the exit code
+    (0 when everything passed or failed as expected)."""
+    from ._runner import run_suite
+    return run_suite(device, report=report, keyword=keyword, quick=quick, plugins=plugins, xfail=xfail,
+                     stream=stream)
