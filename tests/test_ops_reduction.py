@@ -19,6 +19,9 @@ import plugtensor as pt  # noqa: E402
 from _helpers import (ALL_DTYPES, assert_close, dtype_name, grad_fn_name, gradcheck, layout, pt_tensor,  # noqa: E402
                       sample, same_exception, to_np, torch_grads, torch_tensor)
 
+# Both libraries warn about var/std of too few elements; test_var_too_few_elements_warns checks ours.
+pytestmark = pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0:UserWarning")
+
 
 def _axes(dim, ndim):
     if dim is None or dim == ():
@@ -333,6 +336,11 @@ def _np_softmax(x, axis):
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
+def _np_log_softmax(x, axis):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "bool"])
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_softmax_values_and_dtype(name: str, dtype: str) -> None:
@@ -344,8 +352,8 @@ def test_softmax_values_and_dtype(name: str, dtype: str) -> None:
             continue
         got, want = res
         assert dtype_name(got.dtype) == dtype_name(want.dtype)
-        s = _np_softmax(a.astype(np.float64), dim)
-        assert_close(got, s if name == "softmax" else np.log(s), dtype_name(got.dtype))
+        ref = _np_softmax if name == "softmax" else _np_log_softmax
+        assert_close(got, ref(a.astype(np.float64), dim), dtype_name(got.dtype))
     if dtype != "float16":
         for out_dt in ("float64", "float32"):
             got = getattr(pt, name)(pt_tensor(a), 1, dtype=getattr(pt, out_dt))
@@ -356,7 +364,7 @@ def test_softmax_values_and_dtype(name: str, dtype: str) -> None:
 def test_softmax_stability_shapes_layouts_and_gradient() -> None:
     big = np.array([[1000.0, 1001.0, 999.0], [-1000.0, -1e4, -999.0]])
     assert_close(pt.softmax(pt_tensor(big), 1), _np_softmax(big, 1))
-    assert_close(pt.log_softmax(pt_tensor(big), 1), np.log(_np_softmax(big, 1)))
+    assert_close(pt.log_softmax(pt_tensor(big), 1), _np_log_softmax(big, 1))
     for shape, dim in (((), 0), ((0, 3), 1), ((2, 0), 1)):
         a = np.ones(shape)
         for name in ("softmax", "log_softmax"):
@@ -365,7 +373,7 @@ def test_softmax_stability_shapes_layouts_and_gradient() -> None:
             assert_close(got, want.numpy())
     a = sample((4, 5), "float64", seed=15)
     assert_close(pt.softmax(layout(a, "transposed"), 0), _np_softmax(a, 0))
-    assert_close(layout(a, "sliced").log_softmax(1), np.log(_np_softmax(a, 1)))
+    assert_close(layout(a, "sliced").log_softmax(1), _np_log_softmax(a, 1))
     for name in ("softmax", "log_softmax"):
         for dim in (0, -1):
             gradcheck(lambda x: getattr(x, name)(dim), [pt_tensor(a, requires_grad=True)])
@@ -482,6 +490,13 @@ ERRORS = {
 def test_errors_match_torch(case: str) -> None:
     a = sample((2, 3, 4), "float32", seed=20)
     same_exception(lambda: ERRORS[case](pt, pt_tensor(a)), lambda: ERRORS[case](torch, torch_tensor(a)))
+
+
+def test_var_too_few_elements_warns() -> None:
+    for call in (lambda m: m.var(m.ones(1)), lambda m: m.std(m.ones(2, 3), 0, correction=2)):
+        with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+            got = call(pt)
+        assert_close(got, call(torch).numpy().astype(np.float64), "float32")
 
 
 def test_error_messages_name_the_problem() -> None:

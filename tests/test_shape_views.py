@@ -11,6 +11,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import plugtensor as pt  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -329,7 +331,7 @@ def test_copy_ops_match_torch(name):
     assert r._base is None
     assert r.is_contiguous() == tr.is_contiguous()
     if r.numel():
-        r.reshape(-1)[0] = 1234.0  # a copy: writing into it leaves the input alone
+        r.zero_()  # a copy: writing into it leaves the input alone
         assert_same(x, tx)
 
 
@@ -530,7 +532,7 @@ def test_clone_and_contiguous_copy_do_not_alias():
     c = x.clone()
     c.add_(1.0)
     assert_same(x, tx)
-    assert c._version != x._version or c._vc is not x._vc
+    assert c._vc is not x._vc
 
 
 def test_from_numpy_view_shares_memory():
@@ -722,10 +724,6 @@ def test_view_shares_version_counter_with_saved_tensor_check():
 # ---------------------------------------------------------------------------------------------------
 # random chains of view ops: layout and write-through agree with torch
 # ---------------------------------------------------------------------------------------------------
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-
 def _random_view_step(draw, shape):
     """One view op valid for ``shape``, as (description, fn) where fn works on plugtensor and torch."""
     nd = len(shape)
@@ -776,7 +774,7 @@ def _random_view_step(draw, shape):
     return kind, lambda t: t[key]
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_random_view_chains_match_torch(data):
     x, tx = pair(3, 4, 5)

@@ -67,7 +67,9 @@ def cast_values(v: np.ndarray, dtype: str) -> np.ndarray:
         if dtype == "uint8":
             v = np.abs(v)  # keeps nonzero values nonzero (safe divisors) instead of clipping them to 0
         info = np.iinfo(dtype)
-        return np.clip(np.round(v), info.min, info.max).astype(dtype)
+        hi = min(info.max, 2 ** 62)  # float64 cannot hold int64's max: stay clear of it
+        v = np.nan_to_num(v, nan=0.0, posinf=hi, neginf=info.min)
+        return np.clip(np.round(v), info.min, hi).astype(dtype)
     with quiet():
         return v.astype(dtype)
 

@@ -87,6 +87,7 @@ class OpInfo:
     dref      derivative f'(x) of a unary elementwise op: the reference gradient
     custom    ``custom(device, dtype)``: a test body replacing the sample-driven forward test
               (creation and random ops)
+    skip      dtype -> reason: dtypes PyTorch accepts that the suite does not check (shown as '-')
     """
 
     name: str
@@ -104,7 +105,7 @@ class OpInfo:
     gradgrad: bool = False
     dref: Callable | None = None
     custom: Callable | None = None
-    note: str = ""
+    skip: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.result is None:
@@ -245,7 +246,7 @@ def binary_samples(lo: float = -3.0, hi: float = 3.0, other: tuple[float, float]
     return gen
 
 
-def reduce_samples(lo: float = -3.0, hi: float = 3.0, dims: bool = True, empty: bool = True,
+def reduce_samples(lo: float = -3.0, hi: float = 3.0, dims: bool = True, empty: bool = True, multi: bool = True,
                    extra: Callable[[np.random.Generator], Iterable[Sample]] | None = None):
     """Samples for reductions: all elements, one dim, keepdim, negative and multiple dims, 0-dim,
     layouts, and (``empty``) an empty input."""
@@ -257,7 +258,8 @@ def reduce_samples(lo: float = -3.0, hi: float = 3.0, dims: bool = True, empty: 
         if dims:
             yield Sample((a((3, 4)),), {"dim": 1}, desc="dim=1")
             yield Sample((a((2, 3, 4), "sliced"),), {"dim": -1, "keepdim": True}, desc="dim=-1 keepdim, strided")
-            yield Sample((a((2, 3, 4)),), {"dim": (0, 2)}, desc="dims (0, 2)")
+            if multi:
+                yield Sample((a((2, 3, 4)),), {"dim": (0, 2)}, desc="dims (0, 2)")
             yield Sample((a((4, 3), "transposed"),), {"dim": 0}, desc="dim=0, transposed")
         if empty:
             yield Sample((Arg(np.zeros((0, 3))),), desc="empty", grad=False)

@@ -23,7 +23,7 @@ def _check_dtypes(a: Tensor, b: Tensor, op: str):
                            f"{op}: expected both inputs to have the same dtype, but got {type_word(a._dtype)} and "
                            f"{type_word(b._dtype)}")
     if a._dtype is D.bool:
-        raise RuntimeError(f"\"{op}\" not implemented for 'Bool'")
+        raise NotImplementedError(f"{op}(): \"{op}\" not implemented for 'Bool'")
     return same_ctx(a, b, op)
 
 
@@ -117,7 +117,7 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     elif na == 2 and nb == 1:
         res = mv(input, other)
     elif na == 1 and nb == 2:
-        res = mm(input.unsqueeze(0), other).squeeze(0)
+        res = _retag(mm(input.unsqueeze(0), other).squeeze(0), _SQUEEZE_)
     elif na == 2 and nb == 2:
         res = mm(input, other)
     else:
@@ -128,24 +128,35 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
                                f"[{b._data.shape[0]}, {a._data.shape[-1]}] but got: [{b._data.shape[0]}, "
                                f"{b._data.shape[-2]}].")
         batch = _broadcast(a._data.shape[:-2], b._data.shape[:-2])
-        a = a.expand(batch + a._data.shape[-2:]).reshape((-1,) + a._data.shape[-2:])
-        b = b.expand(batch + b._data.shape[-2:]).reshape((-1,) + b._data.shape[-2:])
-        res = bmm(a, b).reshape(batch + (a._data.shape[-2], b._data.shape[-1]))
-        if na == 1:
-            res = res.squeeze(-2)
-        if nb == 1:
-            res = res.squeeze(-1)
+        n = 1
+        for s in batch:
+            n *= s
+        a = a.expand(batch + a._data.shape[-2:]).reshape((n,) + a._data.shape[-2:])
+        b = b.expand(batch + b._data.shape[-2:]).reshape((n,) + b._data.shape[-2:])
+        shape = batch + (a._data.shape[-2],) * (na > 1) + (b._data.shape[-1],) * (nb > 1)
+        res = _retag(bmm(a, b).reshape(shape), _UNSAFE_VIEW)
     return write_out(out, res, "matmul") if out is not None else res
+
+
+# PyTorch's names for the last node of these matmul forms (an in-place squeeze, an _unsafe_view).
+_SQUEEZE_, _UNSAFE_VIEW = node_class("SqueezeBackward4"), node_class("UnsafeViewBackward0")
+
+
+def _retag(res: Tensor, cls) -> Tensor:
+    """Rename the node just recorded for ``res`` to PyTorch's name for the whole expression."""
+    if res._grad_fn is not None:
+        res._grad_fn.__class__ = cls
+    return res
 
 
 def _broadcast(s1, s2) -> tuple:
     n = max(len(s1), len(s2))
     s1, s2 = (1,) * (n - len(s1)) + tuple(s1), (1,) * (n - len(s2)) + tuple(s2)
     out = []
-    for x, y in zip(s1, s2):
+    for i, (x, y) in enumerate(zip(s1, s2)):
         if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
-                               f"dimension")
+            raise RuntimeError(f"matmul(): the size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {i} of the batch dimensions")
         out.append(max(x, y) if x and y else 0)
     return tuple(out)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 from .. import _dtype as D
 from .._tensor import _record
@@ -320,6 +321,9 @@ def _moment(input, dim, unbiased, keepdim, correction, kind):
     for d in dims:
         n *= input._data.shape[d]
     denom = n - correction
+    if denom <= 0:
+        warnings.warn(f"{kind}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                      f"factor (input numel divided by output numel).", UserWarning, stacklevel=3)
     with _NoGrad():
         centered = input - mean(input, dims, keepdim=True)
         ss = sum(centered * centered, dims, keepdim=keepdim)
@@ -481,20 +485,31 @@ def _softmax_input(input: Tensor, dtype, op: str) -> Tensor:
     return input
 
 
+def _softmax_kernel(x: Tensor, d: int, name: str):
+    """softmax / log_softmax of ``x``'s array along ``d``: the backend's kernel, else from primitives."""
+    K, b, data = x._ctx.K, x._ctx.backend, x._data
+    if data.ndim == 0:  # one element: work on it as a 1-element vector
+        data = b.reshape_view(data, (1,))
+    kern = K.get(name)
+    if kern is not None:
+        r = kern(data, d)
+    elif x.numel() == 0:
+        r = data
+    else:
+        shifted = K["sub"](data, K["amax"](data, (d,), True))  # stable: the largest exponent is 0
+        if name == "softmax":
+            e = K["exp"](shifted)
+            r = K["div"](e, K["sum"](e, (d,), True))
+        else:
+            r = K["sub"](shifted, K["log"](K["sum"](K["exp"](shifted), (d,), True)))
+    return b.reshape_view(r, ()) if x._data.ndim == 0 else r
+
+
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, computed stably."""
     x = _softmax_input(input, dtype, "softmax")
     d = wrap_dim(dim, x._data.ndim, "softmax")
-    K = x._ctx.K
-    kern = K.get("softmax")
-    if kern is not None:
-        r = kern(x._data, d)
-    elif x.numel() == 0:
-        r = x._data
-    else:
-        e = K["exp"](K["sub"](x._data, K["amax"](x._data, (d,), True)))
-        r = K["div"](e, K["sum"](e, (d,), True))
-    res = _make(r, x._dtype, x._ctx)
+    res = _make(_softmax_kernel(x, d, "softmax"), x._dtype, x._ctx)
     if _gm.enabled and x._rg:
         _record(_SOFTMAX, _softmax_backward, (x,), res, (res,), d)
     return res
@@ -510,16 +525,7 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``."""
     x = _softmax_input(input, dtype, "log_softmax")
     d = wrap_dim(dim, x._data.ndim, "log_softmax")
-    K = x._ctx.K
-    kern = K.get("log_softmax")
-    if kern is not None:
-        r = kern(x._data, d)
-    elif x.numel() == 0:
-        r = x._data
-    else:
-        shifted = K["sub"](x._data, K["amax"](x._data, (d,), True))
-        r = K["sub"](shifted, K["log"](K["sum"](K["exp"](shifted), (d,), True)))
-    res = _make(r, x._dtype, x._ctx)
+    res = _make(_softmax_kernel(x, d, "log_softmax"), x._dtype, x._ctx)
     if _gm.enabled and x._rg:
         _record(_LOG_SOFTMAX, _log_softmax_backward, (x,), res, (res,), d)
     return res

@@ -152,6 +152,8 @@ class ArrayModuleBackend(Backend):
 
     def _restride(self, a, shape: tuple, byte_strides: tuple):
         """``a``'s memory from its first element seen with new strides; read-only when ``a`` is."""
+        if self.xp is np and (a.flags.c_contiguous or a.flags.f_contiguous):
+            return np.ndarray(shape, a.dtype, a, 0, byte_strides)  # a exports its buffer: no pointer arithmetic
         root = self._root(a)
         r = self._strided(root, shape, byte_strides, self._pointer(a) - self._pointer(root))
         flags = getattr(a, "flags", None)
@@ -160,7 +162,7 @@ class ArrayModuleBackend(Backend):
         return r
 
     def reshape_view(self, a, shape):
-        if a.size and (1 not in shape or a.flags.c_contiguous):
+        if a.size and (1 not in shape or (a.flags.c_contiguous and a.ndim and a.strides[-1] == a.itemsize)):
             # NumPy's strides are PyTorch's here (a size-1 dim of a contiguous array gets the contiguous one)
             try:
                 return self.xp.reshape(a, shape, copy=False)
@@ -188,7 +190,10 @@ class ArrayModuleBackend(Backend):
             return super().basic_index(a, key)
         if None in key:
             # NumPy gives a new (None) dim stride 0; PyTorch gives it size * stride of the next input dim.
-            r = self._restride(r, r.shape, _none_strides(a, key, r.strides))
+            strides = _none_strides(a, key, r.strides)
+            if self.xp is np and (a.flags.c_contiguous or a.flags.f_contiguous):
+                return np.ndarray(r.shape, a.dtype, a, _key_offset(a, key), strides)
+            r = self._restride(r, r.shape, strides)
         return r
 
     # -- kernels ----------------------------------------------------------------------------------
@@ -240,9 +245,13 @@ class ArrayModuleBackend(Backend):
             return a
 
         def sort(a, axis, descending, stable):
-            idx = xp.argsort(-a if descending and a.dtype.kind in "fi" else a, axis=axis, kind="stable")
-            if descending and a.dtype.kind not in "fi":
-                idx = xp.flip(idx, axis=axis)
+            if descending:
+                # Stable descending for every dtype (negating overflows for int minima and moves NaN):
+                # sort the reversed array ascending, reverse that order, map positions back.
+                n = a.shape[axis]
+                idx = (n - 1) - xp.flip(xp.argsort(xp.flip(a, axis=axis), axis=axis, kind="stable"), axis=axis)
+            else:
+                idx = xp.argsort(a, axis=axis, kind="stable")
             return xp.take_along_axis(a, idx, axis=axis), idx.astype(xp.int64, copy=False)
 
         k.update(
@@ -302,6 +311,20 @@ def _none_strides(a, key, out_strides) -> tuple:
             pos += 1
             dim += 1
     return tuple(out)
+
+
+def _key_offset(a, key) -> int:
+    """Byte offset from ``a``'s first element to that of ``a[key]`` (a basic key of a non-empty result)."""
+    off = dim = 0
+    for k in key:
+        if k is None:
+            continue
+        if isinstance(k, int):
+            off += k * a.strides[dim]
+        else:
+            off += k.indices(a.shape[dim])[0] * a.strides[dim]
+        dim += 1
+    return off
 
 
 def _has_dtype(xp, name: str) -> bool:
