@@ -554,6 +554,20 @@ def test_out_argument(name: str) -> None:
                          "float32" if out_dtype.startswith("float") else None)
 
 
+@pytest.mark.parametrize("sa,sb,so", [((), (), (0,)), ((3,), (3,), (2, 3)), ((3,), (), (0,)), ((2, 1), (3,), (2, 3)),
+                                      ((3,), (3,), (6,))], ids=str)
+@pytest.mark.filterwarnings("ignore:An output with one or more elements was resized:UserWarning")
+def test_out_is_resized_to_the_result(sa: tuple, sb: tuple, so: tuple) -> None:
+    a, b = sample(sa, "float32", seed=1), sample(sb, "float32", seed=2)
+    for name in ("add", "mul", "maximum", "atan2", "pow"):
+        o, to = pt.ones(so), torch.ones(so)
+        res = same_exception(lambda: getattr(pt, name)(pt_tensor(a), pt_tensor(b), out=o),
+                             lambda: getattr(torch, name)(torch_tensor(a), torch_tensor(b), out=to))
+        if res is not None:
+            assert tuple(o.shape) == tuple(to.shape) == np.broadcast_shapes(sa, sb)
+            assert_close(o, to.numpy().astype(np.float64), "float32")
+
+
 def test_out_with_grad_raises() -> None:
     same_exception(lambda: pt.add(pt.ones(2, requires_grad=True), 1, out=pt.empty(2)),
                    lambda: torch.add(torch.ones(2, requires_grad=True), 1, out=torch.empty(2)))

@@ -331,6 +331,24 @@ def test_cumsum_shapes_layouts_and_gradient() -> None:
     same_exception(lambda: pt.cumsum(pt_tensor(a), 2), lambda: torch.cumsum(torch_tensor(a), 2))
 
 
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+def test_cumprod(dtype: str) -> None:
+    a = sample((3, 4), dtype, -2, 2, seed=21)
+    for dim in (0, 1, -1):
+        got, want = pt.cumprod(pt_tensor(a), dim), torch.cumprod(torch_tensor(a), dim)
+        assert dtype_name(got.dtype) == dtype_name(want.dtype)
+        _compare(got, want, np.cumprod(a.astype(np.float64), axis=dim))
+
+
+def test_cumprod_gradient_with_zeros() -> None:
+    a = np.array([[0.5, 0.0, 2.0, 0.0], [1.5, -2.0, 0.3, 1.0], [0.0, 0.0, 3.0, -1.0]])
+    for dim in (0, 1):
+        gradcheck(lambda x: x.cumprod(dim), [pt_tensor(a, requires_grad=True)])
+        got, want = torch_grads(lambda x: x.cumprod(dim), lambda x: x.cumprod(dim), [a])
+        np.testing.assert_allclose(got[0], want[0])
+    assert grad_fn_name(pt_tensor(a, requires_grad=True).cumprod(0)) == "CumprodBackward0"
+
+
 def _np_softmax(x, axis):
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)

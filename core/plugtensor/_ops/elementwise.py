@@ -301,13 +301,16 @@ def _make_binary(name, node_name, grads, result="promoted"):
         if checks is not None:
             checks(input, other, dt, xb, ctx)
         if out is not None and out.__class__ is Tensor and out._dtype is dt and result != "bool" \
-                and out._ctx is ctx and not (_gm.enabled and (out._rg or _any_rg(input, other))):
+                and out._ctx is ctx and not (_gm.enabled and (out._rg or _any_rg(input, other))) \
+                and out._data.shape == _result_shape(xa, xb):
+            # Write straight into out= only when it already has the result's shape: a kernel would
+            # also broadcast into a bigger (or empty) out, where PyTorch resizes it instead.
             try:
                 ctx.K[kname](xa, xb, out=out._data)
                 out._vc[0] += 1
                 return out
             except ValueError:
-                pass  # shape mismatch: fall back to the general path (resize or error)
+                pass  # overlapping memory or the like: take the general path
         try:
             r = ctx.K[kname](xa, xb)
         except ValueError as exc:
@@ -350,6 +353,23 @@ def _make_binary(name, node_name, grads, result="promoted"):
 
 
 _UNCHECKED: dict = {}  # name -> the op without its argument-type checks (clamp passes numbers to maximum)
+
+
+def _result_shape(xa, xb):
+    """The broadcast shape of two operands (arrays or Python numbers), or None if they don't broadcast."""
+    sa, sb = getattr(xa, "shape", ()), getattr(xb, "shape", ())
+    if sa == sb or not sb:
+        return sa
+    if not sa:
+        return sb
+    n = len(sa) if len(sa) > len(sb) else len(sb)
+    sa, sb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
+    out = []
+    for x, y in zip(sa, sb):
+        if x != y and x != 1 and y != 1:
+            return None
+        out.append(y if x == 1 else x)
+    return tuple(out)
 
 
 def _any_rg(a, b) -> bool:

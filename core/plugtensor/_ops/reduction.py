@@ -463,15 +463,40 @@ def _cumsum_backward(node, g):
     return (g.flip(d).cumsum(d).flip(d),)
 
 
+_CUMPROD = node_class("CumprodBackward0")
+
+
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Running product along ``dim`` (not differentiable in plugtensor yet)."""
+    """Running product along ``dim``; integer inputs multiply in int64."""
     d = wrap_dim(dim, input._data.ndim, "cumprod")
     dt = dtype or (input._dtype if input._dtype.kind == D.FLOAT else D.int64)
     if input._data.ndim == 0:
         return input.to(dt).clone()
+    res = _make(input._ctx.K["cumprod"](cast(input, dt), d, dt), dt, input._ctx)
     if _gm.enabled and input._rg:
-        raise RuntimeError("cumprod(): the gradient of cumprod is not implemented in plugtensor yet")
-    return _make(input._ctx.K["cumprod"](input._data, d, dt), dt, input._ctx)
+        _record(_CUMPROD, _cumprod_backward, (input,), res, (input,), d)
+    return res
+
+
+def _cumprod_backward(node, g):
+    """d out_j / d x_k = prod_{i <= j, i != k} x_i for j >= k, built without dividing by x (exact at zeros).
+
+    With the dim moved last (length n): left_k = prod_{i<k} x_i, and for each k the running product of
+    x with the entries i <= k replaced by 1 gives prod_{k<i<=j} x_i; an (n, n) intermediate per row."""
+    (x,) = node.saved_tensors
+    d = node.ctx
+    xm, gm = x.movedim(d, -1), g.movedim(d, -1)
+    n = xm.shape[-1]
+    if n == 0:
+        return (g,)
+    idx = x.new_ones(n).cumsum(0)  # 1..n, only compared with itself
+    after_k = idx.unsqueeze(0) > idx.unsqueeze(1)  # [k, i]: i > k
+    upper = idx.unsqueeze(0) >= idx.unsqueeze(1)  # [k, j]: j >= k
+    rows = xm.unsqueeze(-2).expand(tuple(xm.shape[:-1]) + (n, n)).masked_fill(~after_k, 1.0).cumprod(-1)
+    inner = (rows * gm.unsqueeze(-2) * upper).sum(-1)
+    ones = xm.new_ones(tuple(xm.shape[:-1]) + (1,))
+    left = cat_last([ones, xm.narrow(-1, 0, n - 1)]).cumprod(-1)
+    return ((left * inner).movedim(-1, d),)
 
 
 _SOFTMAX, _LOG_SOFTMAX = node_class("SoftmaxBackward0"), node_class("LogSoftmaxBackward0")
