@@ -6,8 +6,6 @@ convention matter).
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -41,7 +39,8 @@ UNARY = {
 
 def _expect_values(got, ref_fn, *arrays):
     """Compare ``got`` with ``ref_fn`` applied to the float64 inputs, in ``got``'s dtype."""
-    ref = ref_fn(*[np.asarray(a).astype(np.float64) for a in arrays])
+    with np.errstate(all="ignore"):  # log(0) = -inf etc. are expected reference values
+        ref = ref_fn(*[np.asarray(a).astype(np.float64) for a in arrays])
     dt = dtype_name(got.dtype)
     if dt.startswith("float"):
         assert_close(got, ref, dt)
@@ -406,10 +405,12 @@ def _exprs(a, b):
         "remainder(a,b)": lambda: a.remainder(b), "maximum": lambda: a.maximum(b), "minimum": lambda: a.minimum(b),
         "atan2": lambda: a.atan2(b), "add alpha": lambda: a.add(b, alpha=2), "sub alpha": lambda: a.sub(b, alpha=2),
         "where": lambda: (a.where(a > 0, b)), "where scalar": lambda: a.where(a > 0, 0.0),
-        "clamp scalar": lambda: a.clamp(-1, 1), "clamp_min": lambda: a.clamp_min(0), "clamp_max": lambda: a.clamp_max(0),
+        "clamp scalar": lambda: a.clamp(-1, 1), "clamp_min": lambda: a.clamp_min(0),
+        "clamp_max": lambda: a.clamp_max(0),
         "clamp tensor": lambda: a.clamp(b), "clamp tensors": lambda: a.clamp(b, b + 1), "clip": lambda: a.clip(-1, 1),
         "abs()": lambda: abs(a), "a.add_(b)": lambda: (a * 1).add_(b), "a.mul_(2)": lambda: (a * 1).mul_(2),
-        "a.pow_(2)": lambda: (a * 1).pow_(2), "a.div_(b)": lambda: (a * 1).div_(b), "a.clamp_(0)": lambda: (a * 1).clamp_(0),
+        "a.pow_(2)": lambda: (a * 1).pow_(2), "a.div_(b)": lambda: (a * 1).div_(b),
+        "a.clamp_(0)": lambda: (a * 1).clamp_(0),
         "a.exp_()": lambda: (a * 1).exp_(), "a//2": lambda: a // 2,
     }
 
@@ -471,17 +472,16 @@ def test_unary_operators() -> None:
         ~torch.ones(2)  # noqa: B018
 
 
-INPLACE = [("add_", (), {}), ("sub_", (), {}), ("mul_", (), {}), ("div_", (), {}), ("div_", (), {"rounding_mode": "floor"}),
-           ("floor_divide_", (), {}), ("remainder_", (), {}), ("fmod_", (), {}), ("pow_", (), {}), ("atan2_", (), {}),
-           ("add_", (), {"alpha": 2}), ("sub_", (), {"alpha": 0.5}), ("eq_", (), {}), ("lt_", (), {}),
-           ("logical_and_", (), {}), ("bitwise_and_", (), {}), ("bitwise_or_", (), {}),
-           ("bitwise_left_shift_", (), {})]
+INPLACE = [("add_", {}), ("sub_", {}), ("mul_", {}), ("div_", {}), ("div_", {"rounding_mode": "floor"}),
+           ("floor_divide_", {}), ("remainder_", {}), ("fmod_", {}), ("pow_", {}), ("atan2_", {}),
+           ("add_", {"alpha": 2}), ("sub_", {"alpha": 0.5}), ("eq_", {}), ("lt_", {}), ("logical_and_", {}),
+           ("bitwise_and_", {}), ("bitwise_or_", {}), ("bitwise_left_shift_", {})]
 
 
 @pytest.mark.parametrize("da,db", [("float32", "float32"), ("float32", "float64"), ("int64", "int32"),
                                    ("int32", "float32"), ("int64", "bool"), ("bool", "bool"), ("float16", "int64")])
-@pytest.mark.parametrize("name,args,kw", INPLACE)
-def test_inplace_binary(name: str, args, kw, da: str, db: str) -> None:
+@pytest.mark.parametrize("name,kw", INPLACE)
+def test_inplace_binary(name: str, kw: dict, da: str, db: str) -> None:
     a = sample((2, 3), da, 1, 4, seed=15, quantum=0.25)
     b = sample((3,), db, 1, 3, seed=16, quantum=0.25)
     for other in ("tensor", 2, 1.5):

@@ -131,8 +131,9 @@ def test_gradient_through_non_contiguous_and_double_backward() -> None:
 EXPRS = {
     "mm": lambda a, b, v: a @ b, "mv": lambda a, b, v: a @ v, "dot": lambda a, b, v: v @ v,
     "vector @ matrix": lambda a, b, v: v @ b.t(), "bmm": lambda a, b, v: a.unsqueeze(0).bmm(b.unsqueeze(0)),
-    "batched @": lambda a, b, v: a.expand(2, 3, 3) @ b.expand(2, 3, 3), "outer": lambda a, b, v: pt_or_torch(a).outer(v, v),
-    "batched @ matrix": lambda a, b, v: a.expand(2, 3, 3) @ b, "batched @ vector": lambda a, b, v: a.expand(2, 3, 3) @ v,
+    "batched @": lambda a, b, v: a.expand(2, 3, 3) @ b.expand(2, 3, 3),
+    "outer": lambda a, b, v: pt_or_torch(a).outer(v, v), "batched @ matrix": lambda a, b, v: a.expand(2, 3, 3) @ b,
+    "batched @ vector": lambda a, b, v: a.expand(2, 3, 3) @ v,
     "mm method": lambda a, b, v: a.mm(b), "mv method": lambda a, b, v: a.mv(v), "dot method": lambda a, b, v: v.dot(v),
 }
 
@@ -144,7 +145,8 @@ def pt_or_torch(x):
 @pytest.mark.parametrize("expr", EXPRS)
 def test_grad_fn_names(expr: str) -> None:
     a, b, v = sample((3, 3), "float32", seed=15), sample((3, 3), "float32", seed=16), sample((3,), "float32", seed=17)
-    y = EXPRS[expr](pt_tensor(a, requires_grad=True), pt_tensor(b, requires_grad=True), pt_tensor(v, requires_grad=True))
+    y = EXPRS[expr](pt_tensor(a, requires_grad=True), pt_tensor(b, requires_grad=True),
+                    pt_tensor(v, requires_grad=True))
     t = EXPRS[expr](torch_tensor(a, requires_grad=True), torch_tensor(b, requires_grad=True),
                     torch_tensor(v, requires_grad=True))
     assert grad_fn_name(y) == grad_fn_name(t)
@@ -152,14 +154,17 @@ def test_grad_fn_names(expr: str) -> None:
 
 ERRORS = {
     "mm inner": lambda m: m.mm(m.ones(2, 3), m.ones(2, 3)), "mm rank": lambda m: m.mm(m.ones(3), m.ones(3, 2)),
-    "mm rank 2": lambda m: m.mm(m.ones(2, 3), m.ones(3)), "mm dtype": lambda m: m.mm(m.ones(2, 3), m.ones(3, 2).double()),
-    "bmm batch": lambda m: m.bmm(m.ones(2, 3, 4), m.ones(3, 4, 5)), "bmm inner": lambda m: m.bmm(m.ones(2, 3, 4), m.ones(2, 3, 5)),
+    "mm rank 2": lambda m: m.mm(m.ones(2, 3), m.ones(3)),
+    "mm dtype": lambda m: m.mm(m.ones(2, 3), m.ones(3, 2).double()),
+    "bmm batch": lambda m: m.bmm(m.ones(2, 3, 4), m.ones(3, 4, 5)),
+    "bmm inner": lambda m: m.bmm(m.ones(2, 3, 4), m.ones(2, 3, 5)),
     "bmm rank": lambda m: m.bmm(m.ones(3, 4), m.ones(4, 5)), "dot size": lambda m: m.dot(m.ones(3), m.ones(4)),
     "dot rank": lambda m: m.dot(m.ones(3, 1), m.ones(3)), "dot dtype": lambda m: m.dot(m.ones(3), m.ones(3).long()),
     "mv size": lambda m: m.mv(m.ones(2, 3), m.ones(4)), "mv rank": lambda m: m.mv(m.ones(2, 3), m.ones(3, 1)),
     "matmul 0-dim": lambda m: m.matmul(m.ones(()), m.ones(3)), "matmul inner": lambda m: m.ones(2, 3) @ m.ones(4, 5),
     "matmul batch": lambda m: m.ones(2, 3, 4) @ m.ones(3, 4, 5), "matmul vector": lambda m: m.ones(3) @ m.ones(4),
-    "matmul nd vector": lambda m: m.ones(2, 3, 4) @ m.ones(3), "matmul dtype": lambda m: m.ones(2, 3) @ m.ones(3, 2).long(),
+    "matmul nd vector": lambda m: m.ones(2, 3, 4) @ m.ones(3),
+    "matmul dtype": lambda m: m.ones(2, 3) @ m.ones(3, 2).long(),
     "matmul number": lambda m: m.matmul(m.ones(3), 2), "outer rank": lambda m: m.outer(m.ones(2, 2), m.ones(2)),
     "mm bool": lambda m: m.mm(m.ones(2, 2).bool(), m.ones(2, 2).bool()),
 }

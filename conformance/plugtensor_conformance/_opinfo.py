@@ -110,6 +110,8 @@ class OpInfo:
     def __post_init__(self) -> None:
         if self.result is None:
             self.result = SAME
+        if self.custom is not None:
+            self.method = None  # creation ops have no tensor to be a method of
 
     @property
     def method_name(self) -> str | None:

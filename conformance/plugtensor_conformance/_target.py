@@ -17,7 +17,7 @@ QUICK_DTYPES = ("bool", "int64", "float32")
 
 @dataclass
 class Target:
-    device: str               # as given on the command line ("cpu", "opencl:1")
+    device: str               # the device tensors report, as a string ("cpu", "opencl:0" for "opencl")
     type: str
     index: int
     backend: object
@@ -58,12 +58,11 @@ def resolve_target(device: str, plugins: tuple[str, ...] = (), xfail_file: str |
     for name in plugins:
         if not plugin_manager().has_plugin(name):
             pt.register_plugin(importlib.import_module(name), name=name)
-    d = pt.device(device)
-    pt.zeros(1, device=device)  # loads the backend, or raises its error
+    d = pt.zeros(1, device=device).device  # loads the backend, or raises its error; fills in the index
     backend = get_backend(d.type)
     index = 0 if d.index is None else d.index
     declared = {dt.name for dt in backend.device_dtypes(index)}
     dtypes = tuple(n for n in ALL_DTYPES if n in declared)
     xfail = load_xfail(xfail_file if xfail_file is not None else find_xfail_file(backend))
-    t = _cache[key] = Target(device, d.type, index, backend, dtypes, xfail, quick)
+    t = _cache[key] = Target(str(d), d.type, index, backend, dtypes, xfail, quick)
     return t

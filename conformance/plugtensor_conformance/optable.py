@@ -812,7 +812,7 @@ OPS += [
     OpInfo(_F + "nll_loss", ref=_nll, samples=_class_samples, dtypes=FLOATS, grad=True, method=None, tol=_RED_TOL),
     OpInfo(_F + "cross_entropy", ref=_xent, samples=_class_samples, dtypes=FLOATS, grad=True, method=None,
            tol=_RED_TOL),
-    OpInfo(_F + "dropout", custom=C.check_dropout, dtypes=FLOATS, method=None),
+    OpInfo(_F + "dropout", custom=C.check_dropout, dtypes=FLOATS),
 ]
 
 

@@ -106,6 +106,8 @@ def _rebuild_tables() -> None:
     for key, ctx in list(_contexts.items()):
         if ctx.type not in _backends:
             del _contexts[key]
+        else:
+            ctx.refresh()
 
 
 def _autoload_off() -> bool:
@@ -241,7 +243,8 @@ def get_backend(device_type: str):
 
 def _build_kernels(device_type: str, b) -> dict:
     """The backend's own kernels, updated by every plugin's ``plugtensor_register_kernels``."""
-    kernels = dict(b.kernels())
+    own = dict(b.kernels())
+    kernels = dict(own)
     # Call order puts the highest-priority plugin first, so apply in reverse: the first one wins.
     for plugin_name, extra in reversed(_call_hook(_pm.hook.plugtensor_register_kernels,
                                                   device_type=device_type, backend=b)):
@@ -250,6 +253,9 @@ def _build_kernels(device_type: str, b) -> dict:
                             TypeError(f"expected a dict of kernel name -> callable, got {extra!r:.200}"), device_type)
             continue
         kernels.update(extra)
+    # Raw kernels (e.g. bare NumPy ufuncs) may stand in on the hottest paths only where no plugin
+    # replaced the backend's own kernel.
+    b._fast_table = {n: f for n, f in b.fast_kernels().items() if kernels.get(n) is own.get(n)}
     return kernels
 
 
@@ -301,12 +307,23 @@ def backends() -> list[dict]:
 class DeviceContext:
     """Everything a tensor on one device needs on the hot path: backend, kernel table, dtypes."""
 
-    __slots__ = ("device", "backend", "K", "index", "dtypes", "type")
+    __slots__ = ("device", "backend", "K", "F", "AT", "index", "dtypes", "type")
 
     def __init__(self, dev: _device_cls, backend) -> None:
         self.device, self.backend, self.index, self.type = dev, backend, dev.index, dev.type
         self.K = backend._kernel_table
         self.dtypes = frozenset(backend.device_dtypes(dev.index))
+        self.F: dict = {}
+        self.refresh()
+        self.AT = backend.array_type
+
+    def refresh(self) -> None:
+        """Rebuild F after the kernel table changed (a plugin registered later)."""
+        # F: K with raw kernels where the backend offers them; their results may be a non-array
+        # scalar for 0-d inputs (class is not AT), which backend.as_array turns into an array.
+        self.F.clear()
+        self.F.update(self.K)
+        self.F.update(getattr(self.backend, "_fast_table", {}))
 
     def __repr__(self) -> str:
         return f"DeviceContext({self.device!s}, backend={self.backend.name})"

@@ -265,6 +265,19 @@ class ArrayModuleBackend(Backend):
         )
         return k
 
+    def fast_kernels(self) -> dict[str, Callable]:
+        if self.xp is not np:
+            return {}
+        # Bare ufuncs: a Python wrapper adds ~0.2 µs per call on small arrays.
+        return {name: getattr(np, attr) for name, attr in _UNARY + _BINARY}
+
+    @property
+    def array_type(self):
+        return self.xp.ndarray
+
+    def as_array(self, r):
+        return self.xp.asarray(r)
+
     def _as_array(self, r):
         return r if isinstance(r, self.xp.ndarray) else self.xp.asarray(r)
 

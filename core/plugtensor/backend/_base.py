@@ -165,6 +165,17 @@ class Backend:
         return self.as_strided(a, shape, strides, off)
 
     # -- compute: the kernel table --------------------------------------------------------------------
+    #: The class of this backend's arrays, when the fast kernels below may return something else.
+    array_type: type | None = None
+
+    def fast_kernels(self) -> dict[str, Callable]:
+        """Optional raw versions of elementwise kernels for the hottest paths. They may return a
+        non-array scalar for 0-d inputs; the core then calls :meth:`as_array` on the result."""
+        return {}
+
+    def as_array(self, r):
+        return r
+
     def kernels(self) -> dict[str, Callable]:
         """name -> callable for every kernel in :data:`KERNEL_NAMES` this backend provides.
 
