@@ -23,7 +23,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def with_device(cpu_repr: str, device: str, linewidth: int = 80) -> str:
-    """``cpu_repr`` with ``device='...'`` as the first suffix, wrapped by PyTorch's ``_add_suffixes`` rule."""
+    """``cpu_repr`` with ``device='...'`` as the first suffix, wrapped by PyTorch's ``_add_suffixes`` rule
+    (which counts the dtype suffix as ``dtype=torch.<name>``)."""
     if pt.device(device).type == "cpu":
         return cpu_repr
     assert cpu_repr.endswith(")")
@@ -32,12 +33,14 @@ def with_device(cpu_repr: str, device: str, linewidth: int = 80) -> str:
     out, last = [head], len(head) - head.rfind("\n") + 1
     indent = len("tensor(")
     for s in suffixes:
-        if last + len(s) + 2 > linewidth:
+        # laid out as PyTorch lays out "torch.<dtype>": plugtensor's repr is PyTorch's with the module renamed
+        width = len(s.replace("=plugtensor.", "=torch."))
+        if last + width + 2 > linewidth:
             out.append(",\n" + " " * indent + s)
-            last = indent + len(s)
+            last = indent + width
         else:
             out.append(", " + s)
-            last += len(s) + 2
+            last += width + 2
     return "".join(out) + ")"
 
 

@@ -290,17 +290,47 @@ def _make_binary(name, node_name, grads, result="promoted"):
             _check_tensor_args(name, input, other, tensor_args)
         return impl(input, other, out=out)
 
+    float_result, int_result = result == "float", result == "int"
+    bool_result = D.bool if result == "bool" else None
+
     def impl(input, other, *, out=None) -> Tensor:
-        xa, xb, dt, ctx = _operands(input, other, name)
-        if result == "float" and dt.kind != FLOAT:
-            dt = D._default_dtype[0]
-            xa = xa if xa.__class__ in (int, float, bool) else ctx.K["astype"](xa, dt)
-            xb = xb if xb.__class__ in (int, float, bool) else ctx.K["astype"](xb, dt)
-        elif result == "int" and dt.kind == FLOAT:
+        # The hot path: two tensors of one device and dtype need no promotion or casting.
+        if input.__class__ is Tensor and other.__class__ is Tensor and input._ctx is other._ctx \
+                and input._dtype is other._dtype:
+            xa, xb, dt, ctx = input._data, other._data, input._dtype, input._ctx
+        else:
+            xa, xb, dt, ctx = _operands(input, other, name)
+        if float_result:
+            if dt.kind != FLOAT:
+                dt = D._default_dtype[0]
+                xa = xa if xa.__class__ in (int, float, bool) else ctx.K["astype"](xa, dt)
+                xb = xb if xb.__class__ in (int, float, bool) else ctx.K["astype"](xb, dt)
+        elif int_result and dt.kind == FLOAT:
             raise NotImplementedError(f"{name}(): \"{name}_cpu\" not implemented for '{type_word(dt)}'")
         if checks is not None:
             checks(input, other, dt, xb, ctx)
-        if out is not None and out.__class__ is Tensor and out._dtype is dt and result != "bool" \
+        if out is not None:
+            return _binary_out(input, other, out, xa, xb, dt, ctx)
+        try:
+            r = ctx.F[kname](xa, xb)
+        except ValueError as exc:
+            raise RuntimeError(_broadcast_message(input, other)) from exc
+        if r.__class__ is not ctx.AT and ctx.AT is not None:
+            r = ctx.backend.as_array(r)
+        res = _make(r, bool_result or dt, ctx)
+        if cls is not None and _gm.enabled and (getattr(input, "_rg", False) or getattr(other, "_rg", False)):
+            node_cls = cls if other.__class__ is Tensor else cls_scalar
+            if not saves_inputs:
+                _record(node_cls, backward, (input, other), res)
+            else:
+                saved = (input, other) if input.__class__ is Tensor and other.__class__ is Tensor else \
+                    _saved_for(input, other)
+                _record(node_cls, backward, (input, other), res, saved + (res,) if saves_result else saved,
+                        _scalar_ctx(input, other))
+        return res
+
+    def _binary_out(input, other, out, xa, xb, dt, ctx) -> Tensor:
+        if out.__class__ is Tensor and out._dtype is dt and not bool_result \
                 and out._ctx is ctx and not (_gm.enabled and (out._rg or _any_rg(input, other))) \
                 and out._data.shape == _result_shape(xa, xb):
             # Write straight into out= only when it already has the result's shape: a kernel would
@@ -311,23 +341,7 @@ def _make_binary(name, node_name, grads, result="promoted"):
                 return out
             except ValueError:
                 pass  # overlapping memory or the like: take the general path
-        try:
-            r = ctx.K[kname](xa, xb)
-        except ValueError as exc:
-            raise RuntimeError(_broadcast_message(input, other)) from exc
-        res = _make(r, D.bool if result == "bool" else dt, ctx)
-        if cls is not None and _gm.enabled and (getattr(input, "_rg", False) or getattr(other, "_rg", False)):
-            node_cls = cls if other.__class__ is Tensor else cls_scalar
-            if not saves_inputs:
-                _record(node_cls, backward, (input, other), res)
-            else:
-                saved = (input, other) if input.__class__ is Tensor and other.__class__ is Tensor else \
-                    _saved_for(input, other)
-                _record(node_cls, backward, (input, other), res, saved + (res,) if saves_result else saved,
-                        _scalar_ctx(input, other))
-        if out is not None:
-            return write_out(out, res, name)
-        return res
+        return write_out(out, impl(input, other), name)
 
     def backward(node, g):
         if not saves_inputs:

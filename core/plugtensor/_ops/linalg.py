@@ -28,7 +28,9 @@ def _check_dtypes(a: Tensor, b: Tensor, op: str):
 
 
 def _product(cls, a: Tensor, b: Tensor, op: str, out=None) -> Tensor:
-    ctx = _check_dtypes(a, b, op)
+    ctx = a._ctx
+    if a._dtype is not b._dtype or b._ctx is not ctx or a._dtype is D.bool:
+        ctx = _check_dtypes(a, b, op)
     res = _make(ctx.K["matmul"](a._data, b._data), a._dtype, ctx)
     if _gm.enabled and (a._rg or b._rg):
         _record(cls, _BACKWARD[op], (a, b), res, (a, b))
@@ -107,6 +109,10 @@ def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
 
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """NumPy-style matrix product: dot, mv, mm, or broadcast batched products by the inputs' ranks."""
+    if out is None and input.__class__ is Tensor and other.__class__ is Tensor:
+        a, b = input._data, other._data
+        if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]:  # the common case, straight to mm
+            return _product(_MM, input, other, "mm")
     if not isinstance(other, Tensor) or not isinstance(input, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     na, nb = input._data.ndim, other._data.ndim

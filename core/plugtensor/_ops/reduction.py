@@ -74,6 +74,13 @@ def _mean_backward(node, g):
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims by default); integer and bool inputs sum to int64."""
+    if dim is None and dtype is None and out is None and input._dtype.kind == D.FLOAT:
+        # The common x.sum(): axes=None tells the kernel to reduce everything.
+        res = _make(input._ctx.K["sum"](input._data, None, False), input._dtype, input._ctx)
+        if _gm.enabled and input._rg:
+            shape = input._data.shape
+            _record(_SUM0, _sum_backward, (input,), res, (), (shape, tuple(range(len(shape))), False))
+        return res
     dims, full = _reduce_args(input, dim, "sum")
     dt = dtype or (input._dtype if input._dtype.kind == D.FLOAT else D.int64)
     x = input._data if dtype is None else cast(input, dtype)

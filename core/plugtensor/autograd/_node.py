@@ -40,8 +40,14 @@ class RemovableHandle:
 class Node:
     """A recorded op. ``fn(node, *grad_outputs) -> tuple`` returns one gradient (or None) per input."""
 
-    __slots__ = ("next_functions", "_fn", "_saved", "_versions", "_meta", "ctx", "_freed",
-                 "_pre_hooks", "_hooks", "_retain", "_nout", "__weakref__")
+    # Rarely set fields live in __dict__ with class-level defaults, so recording a node (on every
+    # differentiable op) sets only the five fields every node has.
+    __slots__ = ("next_functions", "_fn", "_saved", "_versions", "_meta", "ctx", "__dict__", "__weakref__")
+    _freed = False
+    _pre_hooks = None  # {output_nr: {key: hook}} -- tensor hooks of this node's outputs
+    _hooks = None      # {key: hook(grad_inputs, grad_outputs)}
+    _retain = None     # {output_nr: weakref to a non-leaf tensor that retains its grad}
+    _nout = 1
 
     def __init__(self, fn: Callable, next_functions: tuple, meta: tuple, saved: tuple = (), ctx: Any = None,
                  nout: int = 1) -> None:
@@ -51,11 +57,8 @@ class Node:
         self._saved = saved
         self._versions = tuple([t._vc[0] for t in saved]) if saved else ()
         self.ctx = ctx
-        self._freed = False
-        self._pre_hooks = None  # {output_nr: {key: hook}} -- tensor hooks of this node's outputs
-        self._hooks = None      # {key: hook(grad_inputs, grad_outputs)}
-        self._retain = None     # {output_nr: weakref to a non-leaf tensor that retains its grad}
-        self._nout = nout
+        if nout != 1:
+            self._nout = nout
 
     def name(self) -> str:
         return type(self).__name__

@@ -28,7 +28,8 @@ BINARY_KERNELS = (
     "atan2", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift",
 )
-# Reductions take (array, axes: tuple[int, ...], keepdim: bool); argmax/argmin take a single axis.
+# Reductions take (array, axes: tuple[int, ...] or None for all axes, keepdim: bool[, dtype]);
+# argmax/argmin take a single axis.
 REDUCTION_KERNELS = ("sum", "prod", "amax", "amin", "any", "all")
 OTHER_KERNELS = (
     "where", "matmul", "argmax", "argmin", "cumsum", "cumprod", "astype", "copy_", "concatenate",
