@@ -66,25 +66,33 @@ def _needs_grad(*tensors) -> bool:
     return False
 
 
+def _edge(t) -> tuple:
+    """(edge, meta) of one op input: where its gradient goes, and the shape/dtype it must have."""
+    if t.__class__ is Tensor and t._rg:
+        fn = t._grad_fn
+        if fn is not None:
+            return (fn, t._out_nr), (t._data.shape, t._dtype)
+        acc = t._acc
+        if acc is None:
+            acc = t._acc = AccumulateGrad(t)
+        return (acc, 0), (t._data.shape, t._dtype)
+    return _NO_EDGE, None
+
+
 def _record(cls, fn, inputs, out: "Tensor", saved=(), ctx=None) -> "Tensor":
     """Attach a node of class ``cls`` (backward ``fn``) to ``out`` with edges to ``inputs``."""
-    edges = []
-    meta = []
-    for t in inputs:
-        if t.__class__ is Tensor and t._rg:
-            fn_ = t._grad_fn
-            if fn_ is not None:
-                edges.append((fn_, t._out_nr))
-            else:
-                acc = t._acc
-                if acc is None:
-                    acc = t._acc = AccumulateGrad(t)
-                edges.append((acc, 0))
-            meta.append((t._data.shape, t._dtype))
-        else:
-            edges.append(_NO_EDGE)
-            meta.append(None)
-    out._grad_fn = cls(fn, tuple(edges), tuple(meta), saved, ctx)
+    n = len(inputs)
+    if n == 1:  # unrolled for the common arities: this runs on every recorded op
+        e0, m0 = _edge(inputs[0])
+        edges, meta = (e0,), (m0,)
+    elif n == 2:
+        e0, m0 = _edge(inputs[0])
+        e1, m1 = _edge(inputs[1])
+        edges, meta = (e0, e1), (m0, m1)
+    else:
+        pairs = [_edge(t) for t in inputs]
+        edges, meta = tuple([p[0] for p in pairs]), tuple([p[1] for p in pairs])
+    out._grad_fn = cls(fn, edges, meta, saved, ctx)
     out._rg = True
     return out
 

@@ -124,6 +124,8 @@ def _arrays(key):
 
 _INDEX = node_class("IndexBackward0")
 _SELECT = node_class("SelectBackward0")
+_SLICE = node_class("SliceBackward0")
+_ALIAS = node_class("AliasBackward0")
 
 
 def getitem(self: Tensor, key) -> Tensor:
@@ -139,6 +141,8 @@ def getitem(self: Tensor, key) -> Tensor:
     if key.__class__ is tuple and len(key) <= self._data.ndim:  # fast path: ints and slices only
         shape = self._data.shape
         nk = []
+        rec = _gm.enabled and self._rg
+        node = _ALIAS  # PyTorch names the node after the last select or non-full slice (as _node_name)
         for d, k in enumerate(key):
             c = k.__class__
             if c is int:
@@ -146,17 +150,20 @@ def getitem(self: Tensor, key) -> Tensor:
                 if not -n <= k < n:
                     raise IndexError(f"index {k} is out of bounds for dimension {d} with size {n}")
                 nk.append(k + n if k < 0 else k)
+                node = _SELECT
             elif c is slice:
                 if k.step is not None and k.step <= 0:
                     raise ValueError("step must be greater than zero")
                 nk.append(k)
+                if rec and k.indices(shape[d]) != (0, shape[d], 1):
+                    node = _SLICE
             else:
                 break
         else:
             nkey = tuple(nk)
             out = _view_of(self, self._ctx.backend.basic_index(self._data, nkey))
-            if _gm.enabled and self._rg:
-                _record(node_class(_node_name(nkey, shape)), _basic_backward, (self,), out, (), (shape, nkey))
+            if rec:
+                _record(node, _basic_backward, (self,), out, (), (shape, nkey))
             return out
     if self._data.ndim == 0 and key is not None and key is not Ellipsis and not isinstance(key, (Tensor, tuple)):
         raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "

@@ -112,7 +112,13 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     if out is None and input.__class__ is Tensor and other.__class__ is Tensor:
         a, b = input._data, other._data
         if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]:  # the common case, straight to mm
-            return _product(_MM, input, other, "mm")
+            ctx, dt = input._ctx, input._dtype
+            if other._ctx is not ctx or other._dtype is not dt or dt is D.bool:
+                return _product(_MM, input, other, "mm")
+            res = _make(ctx.K["matmul"](a, b), dt, ctx)
+            if _gm.enabled and (input._rg or other._rg):
+                _record(_MM, _mm_backward, (input, other), res, (input, other))
+            return res
     if not isinstance(other, Tensor) or not isinstance(input, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
     na, nb = input._data.ndim, other._data.ndim

@@ -67,6 +67,10 @@ def _sum_backward(node, g):
     return (_expand_back(g, shape, dims, keepdim),)
 
 
+def _sum_all_backward(node, g):
+    return (g.expand(node.ctx),)
+
+
 def _mean_backward(node, g):
     shape, dims, keepdim, n = node.ctx
     return (_expand_back(g / n, shape, dims, keepdim),)
@@ -78,8 +82,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None)
         # The common x.sum(): axes=None tells the kernel to reduce everything.
         res = _make(input._ctx.K["sum"](input._data, None, False), input._dtype, input._ctx)
         if _gm.enabled and input._rg:
-            shape = input._data.shape
-            _record(_SUM0, _sum_backward, (input,), res, (), (shape, tuple(range(len(shape))), False))
+            _record(_SUM0, _sum_all_backward, (input,), res, (), input._data.shape)
         return res
     dims, full = _reduce_args(input, dim, "sum")
     dt = dtype or (input._dtype if input._dtype.kind == D.FLOAT else D.int64)

@@ -55,7 +55,9 @@ class Node:
         self._fn = fn
         self._meta = meta  # per input: (shape, dtype) used by the engine to reduce/cast gradients
         self._saved = saved
-        self._versions = tuple([t._vc[0] for t in saved]) if saved else ()
+        n = len(saved)  # unrolled: a comprehension costs a frame on every recorded op
+        self._versions = () if n == 0 else (saved[0]._vc[0],) if n == 1 else \
+            (saved[0]._vc[0], saved[1]._vc[0]) if n == 2 else tuple([t._vc[0] for t in saved])
         self.ctx = ctx
         if nout != 1:
             self._nout = nout
