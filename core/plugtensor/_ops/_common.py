@@ -144,3 +144,27 @@ def dims_arg(dim, ndim: int, op: str) -> tuple[int, ...]:
         return dims if dims else tuple(range(ndim))
     d = _wrap_dim(dim, ndim, op)
     return (d,) if ndim else ()
+
+
+class no_record:
+    """``with no_record():`` ops inside record no autograd history (a lighter ``no_grad`` for op internals)."""
+
+    __slots__ = ("_prev",)
+
+    def __enter__(self) -> None:
+        self._prev = _gm.enabled
+        _gm.enabled = False
+
+    def __exit__(self, *exc) -> None:
+        _gm.enabled = self._prev
+
+
+def exporter(table: dict, bind_methods: bool):
+    """``export(fn, *names)``: list ``fn`` in a module's public ``table`` (and bind it as a Tensor method)."""
+    def export(fn, *names):
+        for n in names or (fn.__name__,):
+            table[n] = fn
+        if bind_methods:
+            setattr(Tensor, fn.__name__, fn)
+        return fn
+    return export

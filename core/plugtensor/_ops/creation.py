@@ -8,16 +8,13 @@ import numpy as np
 from .. import _dtype as D
 from .._device import device as _device_cls
 from .._plugins import get_context
-from ._common import Tensor, _make, type_word
+from ._common import Tensor, _make, exporter, type_word
 
 _ALL: dict[str, object] = {}
 _default_device = ["cpu"]
 
 
-def _export(fn, *names):
-    for n in names or (fn.__name__,):
-        _ALL[n] = fn
-    return fn
+_export = exporter(_ALL, bind_methods=False)
 
 
 def _ctx(device):

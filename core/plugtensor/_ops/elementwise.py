@@ -10,17 +10,14 @@ import math
 from .. import _dtype as D
 from .._tensor import _record
 from ..autograd._node import node_class
-from ._common import (Tensor, _gm, _make, cast, check_inplace, fit_int_scalar, pair_dtype, same_ctx, scalar,
-                      scalar_dtype, type_word, write_out)
+from ._common import (Tensor, _gm, _make, cast, check_inplace, exporter, fit_int_scalar, no_record, pair_dtype,
+                      same_ctx, scalar, scalar_dtype, type_word, write_out)
 
 FLOAT, INT, BOOL = D.FLOAT, D.INT, D.BOOL
 _ALL: dict[str, object] = {}  # public name -> function, exported by plugtensor/__init__
 
 
-def _export(fn, *names):
-    for n in names or (fn.__name__,):
-        _ALL[n] = fn
-    return fn
+_export = exporter(_ALL, bind_methods=False)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -507,7 +504,7 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     if rounding_mode is None:
         return _div(input, other, out=out)
     if rounding_mode == "floor":
-        with _no_record():
+        with no_record():
             r = Tensor.floor_divide(input, other)
     elif rounding_mode == "trunc":
         r = _trunc_divide(input, other)
@@ -552,13 +549,13 @@ def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A001 - PyTorch's name
         if input._dtype is D.bool and e.__class__ is bool:  # x ** True is x, x ** False is True
             res = _make(input._ctx.K["logical_or"](input._data, not e), D.bool, input._ctx)
         else:
-            with _no_record():
+            with no_record():
                 res = _pow(input, e)
         if _gm.enabled and input._rg:
             _record(_POW_SCALAR, _pow_scalar_backward, (input,), res, (input,), e)
         return write_out(out, res, "pow") if out is not None else res
     if input.__class__ is not Tensor:
-        with _no_record():
+        with no_record():
             res = _pow(input, exponent)
         if _gm.enabled and exponent._rg:
             _record(_POW_BASE, _pow_base_backward, (None, exponent), res, (res,), scalar(input, "pow"))
@@ -578,17 +575,6 @@ def _pow_base_backward(node, g):
     if base == 0:  # PyTorch: zero gradient where the exponent is >= 0 (there 0 ** x is 0 or 1)
         return (None, (g * res * float("-inf")).masked_fill(res <= 1, 0.0))
     return (None, g * res * (math.log(base) if base > 0 else float("nan")))
-
-
-class _no_record:
-    __slots__ = ("_prev",)
-
-    def __enter__(self):
-        self._prev = _gm.enabled
-        _gm.enabled = False
-
-    def __exit__(self, *exc):
-        _gm.enabled = self._prev
 
 
 for _fn in (add, sub, div, pow):
@@ -763,7 +749,7 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A0
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if min.__class__ is Tensor or max.__class__ is Tensor:
-        with _no_record():
+        with no_record():
             r = input
             if min is not None:
                 r = _UNCHECKED["maximum"](r, min)

@@ -7,16 +7,12 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _record, _view_of
 from ..autograd._node import node_class
-from ._common import Tensor, _gm, _make, cast, check_inplace, scalar, type_word, wrap_dim
+from ._common import Tensor, _gm, _make, cast, check_inplace, exporter, no_record, scalar, type_word, wrap_dim
 
 _ALL: dict[str, object] = {}
 
 
-def _export(fn, *names):
-    for n in names or (fn.__name__,):
-        _ALL[n] = fn
-    setattr(Tensor, fn.__name__, fn)
-    return fn
+_export = exporter(_ALL, bind_methods=True)
 
 
 def _to_index_tensor(k, like: Tensor) -> Tensor:
@@ -279,7 +275,7 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     """A copy of ``input`` with ``values`` written (or added, with ``accumulate``) at ``indices``."""
     nkey, basic = _normalize(tuple(indices), input)
     res = input.clone()
-    with _NoGradCtx():
+    with no_record():
         v = cast(values, input._dtype) if isinstance(values, Tensor) else values
         res._ctx.K["index_put"](res._data, _arrays(nkey), v, accumulate)
     if _gm.enabled and (input._rg or getattr(values, "_rg", False)):
@@ -300,15 +296,6 @@ def _index_put_backward(node, g):
 def index_put_(self: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     from .elementwise import _apply_inplace
     return _apply_inplace(self, index_put, (tuple(indices), values), "index_put_", accumulate=accumulate)
-
-
-class _NoGradCtx:
-    def __enter__(self):
-        self._prev = _gm.enabled
-        _gm.enabled = False
-
-    def __exit__(self, *exc):
-        _gm.enabled = self._prev
 
 
 _GATHER = node_class("GatherBackward0")
@@ -474,7 +461,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
         except ValueError as exc:
             from .elementwise import _broadcast_message
             raise RuntimeError(_broadcast_message(mask, input)) from exc
-        with _NoGradCtx():
+        with no_record():
             a, m = a.expand(shape), m.expand(shape)
     res = _make(input._ctx.K["index"](a._data, (m._data,)), input._dtype, input._ctx)
     if _gm.enabled and input._rg:
@@ -499,7 +486,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
         if lo < -n or hi >= n:
             raise IndexError(f"out of range: tried to access index {hi if hi >= n else lo} on a tensor of {n} "
                              f"elements.")
-    with _NoGradCtx():
+    with no_record():
         flat = input.reshape(-1)
     res = _make(input._ctx.K["index"](flat._data, (index._data,)), input._dtype, input._ctx)
     if _gm.enabled and input._rg:

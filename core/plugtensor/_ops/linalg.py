@@ -4,16 +4,12 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import _record
 from ..autograd._node import node_class
-from ._common import Tensor, _gm, _make, same_ctx, type_word, write_out
+from ._common import Tensor, _gm, _make, exporter, same_ctx, type_word, write_out
 
 _ALL: dict[str, object] = {}
 
 
-def _export(fn, *names):
-    for n in names or (fn.__name__,):
-        _ALL[n] = fn
-    setattr(Tensor, fn.__name__, fn)
-    return fn
+_export = exporter(_ALL, bind_methods=True)
 
 
 def _check_dtypes(a: Tensor, b: Tensor, op: str):

@@ -7,27 +7,12 @@ import warnings
 from .. import _dtype as D
 from .._tensor import _record
 from ..autograd._node import node_class
-from ._common import Tensor, _gm, _make, cast, dims_arg, type_word, wrap_dim, write_out
+from ._common import Tensor, _gm, _make, cast, dims_arg, exporter, no_record, type_word, wrap_dim, write_out
 
 _ALL: dict[str, object] = {}
 
 
-def _export(fn, *names):
-    for n in names or (fn.__name__,):
-        _ALL[n] = fn
-    setattr(Tensor, fn.__name__, fn)
-    return fn
-
-
-class _NoGrad:
-    __slots__ = ("_prev",)
-
-    def __enter__(self):
-        self._prev = _gm.enabled
-        _gm.enabled = False
-
-    def __exit__(self, *exc):
-        _gm.enabled = self._prev
+_export = exporter(_ALL, bind_methods=True)
 
 
 def _keep_shape(shape, dims) -> tuple:
@@ -334,7 +319,7 @@ def _moment(input, dim, unbiased, keepdim, correction, kind):
     if denom <= 0:
         warnings.warn(f"{kind}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
                       f"factor (input numel divided by output numel).", UserWarning, stacklevel=3)
-    with _NoGrad():
+    with no_record():
         centered = input - mean(input, dims, keepdim=True)
         ss = sum(centered * centered, dims, keepdim=keepdim)
         v = ss / (denom if denom > 0 else 0)  # too few elements: x/0 (inf, or nan for 0/0), as in PyTorch
@@ -377,7 +362,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     dims, _ = _reduce_args(input, dim, "norm")
     if p < 0 or math.isinf(p):
         _check_norm_identity(input, dim, dims, p)
-    with _NoGrad():
+    with no_record():
         a = input.abs()
         if p == 2:
             res = sum(a * a, dims, keepdim=keepdim).sqrt()
@@ -435,7 +420,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(input), dim))``, computed stably."""
     dims = dims_arg(dim, input._data.ndim, "logsumexp")
     x = input if input._dtype.kind == D.FLOAT else input.to(D.get_default_dtype())
-    with _NoGrad():
+    with no_record():
         m = amax(x, dims, keepdim=True) if x.numel() else x.sum(dims, keepdim=True)
         m = m.masked_fill(m.isinf(), 0.0)
         res = (x - m).exp().sum(dims, keepdim=True).log() + m
@@ -603,7 +588,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
-    with _NoGrad():
+    with no_record():
         vals, idx = sort(input, d, descending=largest, stable=True)
         if input._data.ndim:
             vals, idx = vals.narrow(d, 0, k).clone(), idx.narrow(d, 0, k).clone()

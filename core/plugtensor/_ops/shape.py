@@ -6,16 +6,12 @@ from .._device import device as _device_cls
 from .._plugins import get_context
 from .._tensor import _record, _record_multi, _view_of
 from ..autograd._node import node_class
-from ._common import Tensor, _gm, _make, cast, dims_arg, wrap_dim
+from ._common import Tensor, _gm, _make, cast, dims_arg, exporter, no_record, wrap_dim
 
 _ALL: dict[str, object] = {}
 
 
-def _export(fn, *names):
-    for n in names or (fn.__name__,):
-        _ALL[n] = fn
-    setattr(Tensor, fn.__name__, fn)
-    return fn
+_export = exporter(_ALL, bind_methods=True)
 
 
 def _shape_args(args, op: str) -> tuple[int, ...]:
@@ -400,7 +396,7 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
                                f"{list(x._data.shape)} at entry {i}")
     d = wrap_dim(dim, len(shape) + 1, "stack")
-    with _NoGrad():
+    with no_record():
         res = cat([unsqueeze(x, d) for x in tensors], d)
     if _gm.enabled and any(x._rg for x in tensors):
         _record(_STACK, _stack_backward, tensors, res, (), d)
@@ -425,17 +421,6 @@ def vstack(tensors) -> Tensor:
 
 def atleast_1d(x: Tensor) -> Tensor:
     return x.reshape(1) if x._data.ndim == 0 else x
-
-
-class _NoGrad:
-    __slots__ = ("_prev",)
-
-    def __enter__(self):
-        self._prev = _gm.enabled
-        _gm.enabled = False
-
-    def __exit__(self, *exc):
-        _gm.enabled = self._prev
 
 
 _SPLIT = node_class("SplitBackward0")
@@ -545,7 +530,7 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     for r, s in zip(sizes, src):
         inter += [1, s]
         target += [r, s]
-    with _NoGrad():
+    with no_record():
         x = reshape(input, tuple(inter))
         res = reshape(expand(x, tuple(target)), tuple(r * s for r, s in zip(sizes, src)))
     if res._base is not None:  # every repeat count was 1: reshape returned a view, but repeat copies
