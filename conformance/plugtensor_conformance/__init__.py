@@ -13,13 +13,18 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["run", "__version__"]
+from ._xfail import XfailList, find_xfail_file, load_xfail  # noqa: E402 - the expected-failures file API
+
+__all__ = ["run", "load_xfail", "find_xfail_file", "XfailList", "__version__"]
 
 
 def run(device: str, *, report: str | None = None, keyword: str | None = None, quick: bool = False,
-        plugins: tuple[str, ...] = (), xfail: str | None = None, stream=None) -> int:
-    """Run the suite on ``device``, print the table, write the JSON ``report``; return the exit code
-    (0 when everything passed or failed as expected)."""
+        plugins: tuple[str, ...] = (), xfail: str | None = None, stream=None, progress: bool = True) -> int:
+    """Run the suite on ``device`` (in this process), print the table to ``stream`` (stdout), write
+    the JSON ``report``; return the exit code: 0 when everything passed or failed as expected.
+
+    ``keyword`` is a pytest ``-k`` expression, ``plugins`` module names to register as plugtensor
+    plugins first, ``xfail`` an expected-failures file replacing the backend's own."""
     from ._runner import run_suite
     return run_suite(device, report=report, keyword=keyword, quick=quick, plugins=plugins, xfail=xfail,
-                     stream=stream)
+                     stream=stream, progress=progress)

@@ -62,6 +62,7 @@ class Sample:
     result: Callable[[str], Any] | None = None
     grad: bool = True
     method: bool = True  # the method form applies (first arg is the tensor)
+    only: frozenset | None = None  # the dtypes this sample applies to (default: all the op's dtypes)
 
 
 @dataclass
@@ -183,7 +184,7 @@ def big_values(shape: Sequence[int] = (4,), fraction: float = 0.75):
     (floats to inf, integers wrap)."""
     def value(dtype: str) -> np.ndarray:
         if dtype == "bool":
-            return np.array([True, False, True, True][: int(np.prod(shape))]).reshape(shape)
+            return np.resize(np.array([True, False, True, True]), shape)
         if dtype in FLOAT_DTYPES:
             top = float(np.finfo(dtype).max)
         else:
@@ -207,6 +208,8 @@ def unary_samples(lo: float = -3.0, hi: float = 3.0, big: Sequence[float] | None
         yield Sample((Arg(uniform(rng, (4, 3), lo, hi), "transposed"),), desc="transposed")
         yield Sample((Arg(uniform(rng, (2, 5), lo, hi), "sliced"),), desc="strided slice")
         yield Sample((Arg(uniform(rng, (2, 3, 2), lo, hi)),), desc="3-d")
+        yield Sample((Arg(np.broadcast_to(uniform(rng, (4,), lo, hi), (3, 4)), "expanded"),),
+                     desc="expanded view (stride 0)")
         yield Sample((Arg(uniform(rng, (), lo, hi)),), desc="0-dim")
         if empty:
             yield Sample((Arg(np.zeros((0, 3))),), desc="empty", grad=False)
@@ -233,6 +236,8 @@ def binary_samples(lo: float = -3.0, hi: float = 3.0, other: tuple[float, float]
         yield Sample((a((3, 1, 4)), b(rng, (2, 4))), desc="broadcast")
         yield Sample((a((4,)), b(rng, (3, 4))), desc="broadcast left")
         yield Sample((a((4, 3), "transposed"), b(rng, (4, 3), "sliced")), desc="transposed and strided")
+        yield Sample((Arg(np.broadcast_to(uniform(rng, (3,), lo, hi), (2, 3)), "expanded"), b(rng, (2, 3))),
+                     desc="expanded view (stride 0)")
         yield Sample((a((3, 4)), b(rng, ())), desc="0-dim other")
         yield Sample((a(()), b(rng, ())), desc="both 0-dim")
         if empty:

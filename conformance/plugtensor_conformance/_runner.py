@@ -67,9 +67,9 @@ class Collector:
                                                           f"{info['xfail']['reason']}"
                 else:
                     r["outcome"] = "failed"
-                    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
-                    r["message"] = crash.message if crash is not None else text.strip().splitlines()[-1:][0] \
-                        if text.strip() else "failed"
+                    crash = getattr(report.longrepr, "reprcrash", None)
+                    lines = text.strip().splitlines()
+                    r["message"] = crash.message if crash is not None else (lines[-1] if lines else "failed")
                     r["traceback"] = text[-6000:]
         if report.when == "teardown":
             self.done += 1
@@ -89,13 +89,12 @@ class Collector:
                 self.stream.write("\r" + line + ("\n" if final else ""))
                 self.stream.flush()
                 self._last_draw = now
-        else:
+        else:  # a log file or a CI console: one line per tenth of the run
             decile = int(10 * frac)
-            if decile != self._last_decile or final:
+            if decile != self._last_decile:
                 self._last_decile = decile
-                if not final or decile != 10 or self.done != self.total:
-                    self.stream.write(line + "\n")
-                    self.stream.flush()
+                self.stream.write(line + "\n")
+                self.stream.flush()
 
     def finish(self) -> None:
         if self._tty:
@@ -123,13 +122,12 @@ def build_table(results: dict[str, dict], columns: list[str]) -> tuple[dict, dic
     from .optable import OPS
     cells: dict[str, dict[str, list]] = {}
     reasons: dict[str, int] = {}
-    xfail_of: dict[tuple[str, str], str] = {}
-    for r in results.values():
+    xfail_of: dict[tuple[str, str], set] = {}
+    for r in sorted(results.values(), key=lambda r: r["id"]):
         cells.setdefault(r["row"], {}).setdefault(r["column"], []).append(r["outcome"])
         if r["outcome"] in ("xfailed", "XPASS") and r.get("xfail"):
-            reason = r["xfail"]["reason"]
-            reasons.setdefault(reason, len(reasons) + 1)
-            xfail_of[(r["row"], r["column"])] = reason
+            n = reasons.setdefault(r["xfail"]["reason"], len(reasons) + 1)
+            xfail_of.setdefault((r["row"], r["column"]), set()).add(n)
     op_rows = [op.name for op in OPS if op.name in cells]
     area_rows = sorted(r for r in cells if r not in set(op_rows))
     table = {}
@@ -138,7 +136,7 @@ def build_table(results: dict[str, dict], columns: list[str]) -> tuple[dict, dic
         for col in columns:
             c = _cell(cells[row].get(col, []))
             if c == "xfail":
-                c = f"xfail[{reasons[xfail_of[(row, col)]]}]"
+                c = f"xfail[{','.join(str(n) for n in sorted(xfail_of[(row, col)]))}]"
             table[row][col] = c
     return table, reasons
 

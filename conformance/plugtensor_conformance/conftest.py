@@ -2,7 +2,6 @@
 for this package's tests)."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import plugtensor as pt
@@ -33,9 +32,4 @@ def _clean_state():
         pt.set_default_dtype(pt.float32)
     if not pt.is_grad_enabled():
         pt.set_grad_enabled(True)
-
-
-@pytest.fixture
-def rng() -> np.random.Generator:
-    return np.random.default_rng(1234)
 

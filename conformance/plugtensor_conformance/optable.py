@@ -14,7 +14,8 @@ import numpy as np
 
 from . import _creation as C
 from ._opinfo import (ALL, BOOL, FLOAT, FLOATS, INT64, INTS, INTS_BOOL, NUMBERS, SAME, SUM, Arg, OpInfo, Sample,
-                      binary_samples, distinct, reduce_samples, unary_samples, uniform, with_scalar)
+                      big_values, binary_samples, distinct, nonzero_values, reduce_samples, unary_samples,
+                      uniform, with_scalar)
 
 __all__ = ["OPS", "OPS_BY_NAME", "NOT_OPS", "NOT_OPS_FUNCTIONAL"]
 
@@ -73,12 +74,8 @@ _ALIASES = {"neg": ("negative",), "abs": ("absolute",), "asin": ("arcsin",), "ac
 
 
 def _unary_row(name, ref, dref, lo, hi, big, dtypes, result) -> OpInfo:
-    if name in ("sign", "floor", "ceil", "round", "trunc", "neg", "abs", "relu", "square"):
-        ref_ = ref  # keep integer dtypes integral
-    else:
-        ref_ = ref
     grad = name not in _NO_GRAD
-    return OpInfo(name, ref=ref_, samples=unary_samples(lo, hi, big), dtypes=dtypes, result=result, grad=grad,
+    return OpInfo(name, ref=ref, samples=unary_samples(lo, hi, big), dtypes=dtypes, result=result, grad=grad,
                   inplace=True, out=True, aliases=_ALIASES.get(name, ()), gradgrad=grad and name != "relu",
                   dref=dref)
 
@@ -89,8 +86,7 @@ OPS += [
     OpInfo("bitwise_not", ref=lambda x: np.logical_not(x) if x.dtype == bool else np.invert(x),
            samples=unary_samples(-8, 8), dtypes=INTS_BOOL, inplace=True),
     OpInfo("logical_not", ref=np.logical_not, samples=unary_samples(-2, 2), result=BOOL, inplace=True),
-    OpInfo("isnan", ref=np.isnan, samples=unary_samples(big=[float("nan"), _INF, -_INF, 1.0]), result=BOOL,
-           method=True),
+    OpInfo("isnan", ref=np.isnan, samples=unary_samples(big=[float("nan"), _INF, -_INF, 1.0]), result=BOOL),
     OpInfo("isinf", ref=np.isinf, samples=unary_samples(big=[float("nan"), _INF, -_INF, 1.0]), result=BOOL),
     OpInfo("isfinite", ref=np.isfinite, samples=unary_samples(big=[float("nan"), _INF, -_INF, 1.0]), result=BOOL),
 ]
@@ -99,47 +95,61 @@ OPS += [
 # ---------------------------------------------------------------------------------------------------
 # Binary elementwise
 # ---------------------------------------------------------------------------------------------------
-def _floor_divide(a, b):
-    if a.dtype.kind == "f" or b.dtype.kind == "f" if isinstance(b, np.ndarray) else isinstance(b, float):
-        return np.floor(np.true_divide(a, b))
-    return np.floor_divide(a, b)
+def _any_float(a, b) -> bool:
+    return any(isinstance(x, float) or getattr(x, "dtype", np.dtype(int)).kind == "f" for x in (a, b))
 
 
-def _where_any(a, b):
-    return isinstance(a, float) or isinstance(b, float) or getattr(a, "dtype", np.dtype(int)).kind == "f" or \
-        getattr(b, "dtype", np.dtype(int)).kind == "f"
+def _pow(a, b):
+    """Integer powers stay integral (wrapping); anything with a float computes in float64."""
+    return np.power(np.asarray(a, np.float64), b) if _any_float(a, b) else np.power(a, b)
 
 
-def _fmod(a, b):
-    return np.fmod(a, b)
+def _with(samples, *extra):
+    """``samples`` followed by the extra samples made by each ``extra(rng)``."""
+    return lambda rng: [*samples(rng), *(s for make in extra for s in make(rng))]
 
 
-def _bool_aware(fn):
-    """Bool tensors add/multiply as logical or/and (as in PyTorch and NumPy)."""
-    return fn
+def _alpha(rng):
+    return [Sample((Arg(uniform(rng, (3, 4), -3, 3)), Arg(uniform(rng, (4,), -3, 3))), {"alpha": 2},
+                   desc="alpha=2", only=NUMBERS)]
+
+
+def _rounding(rng):
+    a, b = Arg(uniform(rng, (3, 4), -9, 9)), Arg(nonzero_values(rng, (3, 4)))
+    return [Sample((a, b), {"rounding_mode": m}, desc=f"rounding_mode={m!r}", result=SAME, only=NUMBERS)
+            for m in ("trunc", "floor")]
+
+
+def _div(a, b, rounding_mode=None):
+    if rounding_mode == "floor":
+        return np.floor_divide(a, b)
+    q = np.true_divide(np.asarray(a, np.float64), b)
+    return np.trunc(q) if rounding_mode == "trunc" else q
 
 
 _CMP = dict(scalars=(2, 1.5), result=BOOL)
 _LOGICAL = dict(scalars=(), result=BOOL)  # torch's logical_* take tensors only
 OPS += [
-    OpInfo("add", ref=np.add, samples=binary_samples(big=True), grad=True, inplace=True, out=True, gradgrad=True),
-    OpInfo("sub", ref=np.subtract, samples=binary_samples(big=True), dtypes=NUMBERS, grad=True, inplace=True,
-           out=True, aliases=("subtract",)),
+    OpInfo("add", ref=lambda a, b, alpha=1: np.add(a, np.multiply(b, alpha) if alpha != 1 else b),
+           samples=_with(binary_samples(big=True), _alpha), grad=True, inplace=True, out=True, gradgrad=True),
+    OpInfo("sub", ref=lambda a, b, alpha=1: np.subtract(a, np.multiply(b, alpha) if alpha != 1 else b),
+           samples=_with(binary_samples(big=True), _alpha), dtypes=NUMBERS, grad=True, inplace=True, out=True,
+           aliases=("subtract",)),
     OpInfo("mul", ref=np.multiply, samples=binary_samples(big=True), grad=True, inplace=True, out=True,
            aliases=("multiply",), gradgrad=True),
-    OpInfo("div", ref=_f(np.true_divide), samples=binary_samples(nonzero_other=True, result=FLOAT), result=FLOAT,
+    OpInfo("div", ref=_div, samples=_with(binary_samples(nonzero_other=True, result=FLOAT), _rounding), result=FLOAT,
            grad=True, inplace=True, out=True, aliases=("divide", "true_divide"), gradgrad=True),
-    OpInfo("floor_divide", ref=_floor_divide, samples=binary_samples(nonzero_other=True, scalars=(2,)),
+    OpInfo("floor_divide", ref=np.floor_divide, samples=binary_samples(nonzero_other=True, scalars=(2,)),
            dtypes=NUMBERS, inplace=True, out=True),
     OpInfo("remainder", ref=np.remainder, samples=binary_samples(nonzero_other=True, scalars=(2, 1.5)),
            dtypes=NUMBERS, grad=True, inplace=True, out=True),
-    OpInfo("fmod", ref=_fmod, samples=binary_samples(nonzero_other=True, scalars=(2, 1.5)), dtypes=NUMBERS,
+    OpInfo("fmod", ref=np.fmod, samples=binary_samples(nonzero_other=True, scalars=(2, 1.5)), dtypes=NUMBERS,
            grad=True, inplace=True, out=True),
-    OpInfo("pow", ref=lambda a, b: np.power(np.asarray(a, np.float64), b) if _where_any(a, b) else np.power(a, b),
+    OpInfo("pow", ref=_pow,
            samples=binary_samples(0.5, 2.5, other=(0.0, 3.0), scalars=(2, 0.5), aliased=False),
            dtypes=NUMBERS, grad=True, inplace=True, out=True, gradgrad=True),
     OpInfo("atan2", ref=_f(np.arctan2), samples=binary_samples(scalars=()), result=FLOAT, grad=True, inplace=True,
-           out=True, aliases=("arctan2",) if False else ()),
+           out=True),
     OpInfo("maximum", ref=np.maximum, samples=binary_samples(scalars=()), grad=True, out=True),
     OpInfo("minimum", ref=np.minimum, samples=binary_samples(scalars=()), grad=True, out=True),
     OpInfo("eq", ref=np.equal, samples=binary_samples(-2, 2, **_CMP), result=BOOL, inplace=True, out=True),
@@ -273,6 +283,8 @@ def _max_samples(kind):
                      desc="dim=-1 keepdim", result=lambda d: (d, "int64"))
         yield Sample((Arg(uniform(rng, (), -3, 3)),), desc="0-dim")
         yield Sample((Arg(uniform(rng, (3, 4), -3, 3)), Arg(uniform(rng, (4,), -3, 3))), desc="binary (elementwise)")
+        yield Sample((Arg(np.array([[1.0, np.nan, 3.0], [2.0, 0.0, -1.0]])),), {"dim": 1}, desc="nan propagates",
+                     result=lambda d: (d, "int64"), grad=False)
     return gen
 
 
@@ -305,6 +317,16 @@ def _arg_samples(rng):
     yield Sample((Arg(uniform(rng, (4, 3), -3, 3), "transposed"),), {"dim": 0}, desc="dim=0")
     yield Sample((Arg(uniform(rng, (2, 3, 4), -3, 3), "sliced"),), {"dim": -1, "keepdim": True}, desc="keepdim")
     yield Sample((Arg(uniform(rng, (), -3, 3)),), desc="0-dim")
+    yield Sample((Arg(np.array([[1.0, np.nan, 3.0], [np.nan, 0.0, -1.0]])),), {"dim": 1}, desc="nan is the extreme")
+
+
+def _nan_sample(rng):
+    return [Sample((Arg(np.array([[1.0, np.nan, 3.0], [2.0, 0.0, -1.0]])),), {"dim": 1}, desc="nan propagates",
+                   grad=False)]
+
+
+def _big_sample(rng):
+    return [Sample((Arg(big_values((2, 4))),), {"dim": 1}, desc="near overflow", grad=False)]
 
 
 def _moment_samples(rng):
@@ -407,12 +429,12 @@ def _topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002
 _RED_TOL = {"float16": (2e-2, 5e-3)}
 _TIES = "bool values tie, and the order of ties is unspecified without stable=True"
 OPS += [
-    OpInfo("sum", ref=_reduce(np.sum), samples=reduce_samples(), result=SUM, grad=True, out=True, tol=_RED_TOL,
+    OpInfo("sum", ref=_reduce(np.sum), samples=reduce_samples(extra=_big_sample), result=SUM, grad=True, out=True, tol=_RED_TOL,
            gradgrad=True),
     OpInfo("mean", ref=_mean, samples=reduce_samples(), dtypes=FLOATS, grad=True, out=True, tol=_RED_TOL),
     OpInfo("prod", ref=_reduce(np.prod), samples=reduce_samples(0.5, 1.5, multi=False), result=SUM, grad=True, tol=_RED_TOL),
-    OpInfo("amax", ref=_reduce(np.max), samples=reduce_samples(empty=False), grad=True),
-    OpInfo("amin", ref=_reduce(np.min), samples=reduce_samples(empty=False), grad=True),
+    OpInfo("amax", ref=_reduce(np.max), samples=reduce_samples(empty=False, extra=_nan_sample), grad=True),
+    OpInfo("amin", ref=_reduce(np.min), samples=reduce_samples(empty=False, extra=_nan_sample), grad=True),
     OpInfo("max", ref=_max_ref("max"), samples=_max_samples("max"), grad=True),
     OpInfo("min", ref=_max_ref("min"), samples=_max_samples("min"), grad=True),
     OpInfo("argmax", ref=_arg_ref("argmax"), samples=_arg_samples, dtypes=NUMBERS, result=INT64),
@@ -575,10 +597,6 @@ def _getitem_samples(rng):
     yield Sample((x(), (idx([0, 3]), idx([1, 4]))), desc="two index tensors")
     yield Sample((_x(rng, ()), ()), desc="0-dim, empty key")
     yield Sample((x(), (slice(5, 10),)), desc="empty slice")
-
-
-def _np_key(key):
-    return tuple(k for k in key)
 
 
 def _setitem_samples(rng):

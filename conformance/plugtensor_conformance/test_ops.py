@@ -9,7 +9,7 @@ import pytest
 import plugtensor as pt
 
 from ._creation import NotApplicable
-from ._harness import (DEFAULT_TOL, FLOAT_DTYPES, assert_close, can_cast, cast_values, expected_as, fd_dtype, host,
+from ._harness import (FLOAT_DTYPES, assert_close, can_cast, cast_values, expected_as, fd_dtype, host,
                        is_float, layout_tensor, pt_dtype, quiet, to_ref)
 from ._opinfo import Arg, OpInfo, Sample, rng_for
 from .optable import OPS
@@ -128,11 +128,14 @@ def check_outputs(op: OpInfo, sample: Sample, dtype: str, device: str, got, ref)
         assert isinstance(g, pt.Tensor), f"{w}: expected a Tensor, got {type(g).__name__}"
         assert g.dtype == pt_dtype(dt), f"{w}: dtype {g.dtype}, expected plugtensor.{dt}"
         assert g.device == pt.device(device), f"{w}: device {g.device}, expected {device}"
-        assert_close(host(g), expected_as(r, dt), dt, op.tol.get(dt), what=w)
+        h = host(g)
+        assert h.dtype == np.dtype(dt), f"{w}: the backend array holds {h.dtype} for a {dt} tensor"
+        assert_close(h, expected_as(r, dt), dt, op.tol.get(dt), what=w)
 
 
-def samples_of(op: OpInfo) -> list[Sample]:
-    return list(op.samples(rng_for(op.name)))
+def samples_of(op: OpInfo, dtype: str | None = None) -> list[Sample]:
+    """The op's samples that apply to ``dtype``."""
+    return [s for s in op.samples(rng_for(op.name)) if dtype is None or s.only is None or dtype in s.only]
 
 
 # -- forward --------------------------------------------------------------------------------------------------
@@ -144,7 +147,7 @@ def test_forward(op: OpInfo, dtype: str, device: str) -> None:
             pytest.skip(f"n/a: {exc}")
         return
     fn = function_of(op)
-    for s in samples_of(op):
+    for s in samples_of(op, dtype):
         c = Call(s, dtype, device)
         with quiet():
             ref = op.ref(*c.ref_args, **c.ref_kwargs)
@@ -174,7 +177,7 @@ def _method_call(op: OpInfo, c: Call):
 def test_variants(op: OpInfo, dtype: str, device: str) -> None:
     fn = function_of(op)
     checked = 0
-    for s in samples_of(op):
+    for s in samples_of(op, dtype):
         c = Call(s, dtype, device)
         first = s.args[0] if s.args else None
         want = fn(*c.args, **c.kwargs)
@@ -211,7 +214,10 @@ def _check_inplace(op: OpInfo, s: Sample, dtype: str, device: str, want: pt.Tens
         c = Call(s, dtype, device)
         x = c.args[0]
         what = f"{op.name}_ ({form}) [{s.desc}]"
-        if not can_cast(want.dtype.name, dtype) or tuple(want.shape) != tuple(x.shape):
+        # PyTorch refuses to write a result it cannot cast to self's dtype, of another shape, or into
+        # an expanded view (several elements share one memory location).
+        if not can_cast(want.dtype.name, dtype) or tuple(want.shape) != tuple(x.shape) or \
+                s.args[0].layout == "expanded":
             with pytest.raises(RuntimeError):
                 call(c)
             continue
@@ -251,11 +257,13 @@ def central_difference(f, x0: np.ndarray, step: float) -> np.ndarray:
 def assert_close_where_defined(got: np.ndarray, want: np.ndarray, tol, what: str) -> None:
     """assert_close, skipping elements where ``want`` is nan (no derivative there)."""
     defined = ~np.isnan(want)
+    assert defined.size == 0 or defined.mean() >= 0.5, f"{what}: the function is not smooth at most sample " \
+                                                        f"points; the sample needs other values"
     assert_close(np.where(defined, got, 0.0), np.where(defined, want, 0.0), "float64", tol, what=what)
 
 
-def _grad_samples(op: OpInfo, limit: int | None = None) -> list[Sample]:
-    out = [s for s in samples_of(op) if s.grad]
+def _grad_samples(op: OpInfo, dtype: str, limit: int | None = None) -> list[Sample]:
+    out = [s for s in samples_of(op, dtype) if s.grad]
     return out[:limit] if limit else out
 
 
@@ -310,7 +318,7 @@ def _replace(s: Sample, old: Arg, new: Arg) -> Sample:
 def test_grad(op: OpInfo, dtype: str, device: str, target) -> None:
     fn = function_of(op)
     fd = fd_dtype(target.dtypes)
-    samples = _grad_samples(op, 2 if target.quick else None)
+    samples = _grad_samples(op, dtype, 2 if target.quick else None)
     assert samples, f"{op.name}: no gradient samples"
     for i, s in enumerate(samples):
         c = Call(s, dtype, device, requires_grad=True)
@@ -341,7 +349,7 @@ def test_grad(op: OpInfo, dtype: str, device: str, target) -> None:
 def test_gradgrad(op: OpInfo, dtype: str, device: str) -> None:
     """Hessian-vector products through ``create_graph=True`` against differences of gradients."""
     fn = function_of(op)
-    for i, s in enumerate(_grad_samples(op, 2)):
+    for i, s in enumerate(_grad_samples(op, dtype, 2)):
         c = Call(s, dtype, device, requires_grad=True)
         if not c.leaves:
             continue

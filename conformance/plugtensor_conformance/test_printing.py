@@ -10,7 +10,7 @@ import pytest
 
 import plugtensor as pt
 
-from ._harness import cast_values, pt_dtype
+from ._harness import cast_values
 from .plugin import dtype_params
 
 AREA = "printing"

@@ -46,13 +46,19 @@ def test_reproducible_with_manual_seed(dtype: str, device: str) -> None:
     assert not np.array_equal(host(a), host(pt.rand(50, dtype=dt, device=device))), "another seed, same numbers"
 
 
-def test_rng_state_and_generators(device: str) -> None:
+def test_rng_state(device: str) -> None:
     pt.manual_seed(3)
     pt.rand(5, device=device)
-    state = pt.get_rng_state()
+    try:
+        state = pt.get_rng_state()
+    except RuntimeError:
+        pytest.skip("n/a: the RNG state is a cpu tensor and no cpu backend is installed")
     x = host(pt.rand(8, device=device))
     pt.set_rng_state(state)
     assert np.array_equal(host(pt.rand(8, device=device)), x), "set_rng_state must restore the stream"
+
+
+def test_generators(device: str) -> None:
     g = pt.Generator().manual_seed(3)
     pt.manual_seed(3)
     assert np.array_equal(host(pt.rand(4, generator=g, device=device)), host(pt.rand(4, device=device))), \

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import types
 
+from . import _dtype as D
 from ._ops.reduction import _RT
 from ._tensor import Tensor
 
@@ -34,8 +35,10 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equa
     """Elementwise ``|input - other| <= atol + rtol * |other|`` (infinities equal to themselves)."""
     if isinstance(other, Tensor) and input._dtype is not other._dtype:
         raise RuntimeError(f"{input._dtype} did not match {other._dtype}")
-    a = input if input._dtype.is_floating_point else input.double()
-    b = other if not isinstance(other, Tensor) or other._dtype.is_floating_point else other.double()
+    # Integers compare in the widest float the device has (float64 where it exists).
+    wide = D.float64 if D.float64 in input._ctx.dtypes else D.get_default_dtype()
+    a = input if input._dtype.is_floating_point else input.to(wide)
+    b = other if not isinstance(other, Tensor) or other._dtype.is_floating_point else other.to(wide)
     close = (a == b) | ((a - b).abs() <= atol + rtol * (b.abs() if isinstance(b, Tensor) else abs(b)))
     if equal_nan:
         close = close | (a.isnan() & (b.isnan() if isinstance(b, Tensor) else (b != b)))

@@ -350,8 +350,10 @@ def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, devic
 @_export
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
-    vals = base ** linspace(start, end, steps, dtype=D.float64).numpy()
-    return tensor(vals, dtype=dtype or D.get_default_dtype(), device=device, requires_grad=requires_grad)
+    ctx = _ctx(device)
+    work = D.float64 if D.float64 in ctx.dtypes else D.get_default_dtype()
+    vals = base ** linspace(start, end, steps, dtype=work, device=ctx.device)
+    return _finish(vals.to(dtype or D.get_default_dtype()), requires_grad)
 
 
 @_export
@@ -511,15 +513,19 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
         raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}")
     if n < 0:
         raise RuntimeError(f"randperm(): n must be non-negative, got {n}")
-    keys = rand(n, generator=generator, dtype=D.float64, device=device)
+    # int64 keys: every device has int64, and ties (which would bias the order) need 2**-62 luck
+    keys = randint(0, 1 << 62, (n,), generator=generator, device=device)
     return keys.argsort().to(dtype or D.int64)
 
 
 @_export
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None) -> Tensor:
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        shape = (mean if isinstance(mean, Tensor) else std).shape
-        return randn(shape, generator=generator, dtype=dtype, device=device) * std + mean
+        # Shape, dtype and device follow the tensor argument(s), as in PyTorch.
+        ref = mean if isinstance(mean, Tensor) else std
+        shape = tuple(np.broadcast_shapes(*(t.shape for t in (mean, std) if isinstance(t, Tensor))))
+        z = randn(shape, generator=generator, dtype=dtype or ref._dtype, device=device or ref.device)
+        return z * std + mean
     return randn(size, generator=generator, dtype=dtype, device=device) * std + mean
 
 

@@ -7,7 +7,8 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _record, _view_of
 from ..autograd._node import node_class
-from ._common import Tensor, _gm, _make, cast, check_inplace, exporter, no_record, scalar, type_word, wrap_dim
+from ._common import (Tensor, _gm, _make, cast, check_inplace, exporter, fit_int_scalar, no_record, scalar,
+                      type_word, wrap_dim)
 
 _ALL: dict[str, object] = {}
 
@@ -423,6 +424,8 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
         v = cast(value, input._dtype)
     else:
         v = scalar(value, "masked_fill", "value")
+        if input._dtype.kind == D.INT:
+            v = fit_int_scalar(int(v), input._dtype)  # uint8 with -1 is 255, as in PyTorch
         v = input._ctx.backend.full((), v, input._dtype, input._ctx.index)
     try:
         r = input._ctx.K["where"](mask._data, v, input._data)

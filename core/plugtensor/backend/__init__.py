@@ -4,14 +4,16 @@ Backends see arrays, never Tensors or autograd. This surface is versioned by :da
 
 - :class:`Backend`: the base class declaring a device type's capabilities and primitives
 - :class:`ArrayModuleBackend`: a complete backend over any NumPy-like array module
+- :class:`ArrayAPIBackend`: a complete backend over any Array API namespace, strided views included
 - :data:`hookimpl`, :class:`BackendSpec`: to register a backend through the ``plugtensor.backends`` entry point
 - :mod:`plugtensor.backend.dtypes`: the dtype registry
 """
 from .. import _dtype as dtypes
 from ..hookspecs import BackendSpec, hookimpl
 from . import _philox as philox
+from ._arrayapi import ArrayAPIBackend, StridedArray
 from ._arraymodule import ArrayModuleBackend
 from ._base import API_VERSION, BINARY_KERNELS, KERNEL_NAMES, REDUCTION_KERNELS, UNARY_KERNELS, Backend
 
-__all__ = ["API_VERSION", "Backend", "ArrayModuleBackend", "BackendSpec", "hookimpl", "dtypes", "philox",
-           "KERNEL_NAMES", "UNARY_KERNELS", "BINARY_KERNELS", "REDUCTION_KERNELS"]
+__all__ = ["API_VERSION", "Backend", "ArrayModuleBackend", "ArrayAPIBackend", "StridedArray", "BackendSpec", "hookimpl",
+           "dtypes", "philox", "KERNEL_NAMES", "UNARY_KERNELS", "BINARY_KERNELS", "REDUCTION_KERNELS"]

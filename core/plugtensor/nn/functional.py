@@ -74,6 +74,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
+    if p == 1:
+        return input * 0  # everything dropped (and no 0/0)
     from .._ops.creation import rand_like
     keep = rand_like(input) >= p
     return input * keep / (1 - p)
