@@ -75,7 +75,7 @@ class Backend:
 
     # -- arrays: metadata, allocation, host transfer ---------------------------------------------
     def shape(self, a) -> tuple[int, ...]:
-        raise NotImplementedError("shape")
+        return tuple(a.shape)
 
     def strides(self, a) -> tuple[int, ...]:
         """Strides in elements (not bytes)."""
