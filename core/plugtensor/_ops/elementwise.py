@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import _dtype as D
 from .._tensor import _record
 from ..autograd._node import node_class
@@ -636,8 +638,19 @@ Tensor.__isub__ = Tensor.sub_
 Tensor.__imul__ = Tensor.mul_
 Tensor.__itruediv__ = Tensor.div_
 Tensor.__ipow__ = Tensor.pow_
-Tensor.__eq__ = Tensor.eq
-Tensor.__ne__ = Tensor.ne
+def _comparison_operator(fn):
+    """``t == obj`` for an obj that is neither a tensor nor a number is Python's identity comparison
+    (False for ==), as in PyTorch, not a TypeError."""
+    def operator(self, other):
+        if other.__class__ is Tensor or isinstance(other, (int, float, bool, np.generic)):
+            return fn(self, other)
+        return NotImplemented
+    operator.__name__ = fn.__name__
+    return operator
+
+
+Tensor.__eq__ = _comparison_operator(Tensor.eq)
+Tensor.__ne__ = _comparison_operator(Tensor.ne)
 Tensor.__lt__ = Tensor.lt
 Tensor.__le__ = Tensor.le
 Tensor.__gt__ = Tensor.gt

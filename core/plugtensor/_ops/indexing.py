@@ -378,7 +378,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         lo, hi = int(index.min().item()), int(index.max().item())
         if lo < 0 or hi >= n:
             raise IndexError(f"index out of range in self")
-    key = (slice(None),) * d + (index._data.reshape(-1) if index._data.ndim == 0 else index._data,)
+    idx = index._ctx.backend.reshape_view(index._data, (1,)) if index._data.ndim == 0 else index._data
+    key = (slice(None),) * d + (idx,)
     res = _make(input._ctx.K["index"](input._data, key), input._dtype, input._ctx)
     if _gm.enabled and input._rg:
         _record(_INDEX_SELECT, _index_select_backward, (input,), res, (index,), (d, input._data.shape))

@@ -461,7 +461,11 @@ class ArrayAPIBackend(ArrayModuleBackend):
             k[name] = reduction(name)
 
         def arg(fn: Callable) -> Callable:
-            return lambda a, axis, keepdim: new(xp.astype(fn(read(a), axis=axis, keepdims=keepdim), xp.int64))
+            def argext(a, axis, keepdim):
+                x = read(a)
+                x = xp.astype(x, xp.uint8) if x.dtype == xp.bool else x
+                return new(xp.astype(fn(x, axis=axis, keepdims=keepdim), xp.int64))
+            return argext
 
         def cumulative(fn: Callable) -> Callable:
             def cum(a, axis, dtype):
