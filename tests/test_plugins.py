@@ -49,6 +49,11 @@ def _run(args: list[str], env: dict[str, str] | None = None,
     """Run ``python ARGS`` with a clean plugin environment plus ``env``; fail with its stderr if it fails."""
     e = {k: v for k, v in os.environ.items() if not k.startswith("PLUGTENSOR_")}
     e.update(env or {})
+    # The children see numpy and the fixture plugins only: skip other backends installed in the venv
+    # (e.g. examples/third_party_backend, installed by test_third_party_backend.py).
+    from importlib.metadata import entry_points
+    others = sorted({ep.name for ep in entry_points(group="plugtensor.backends")} - {"numpy"})
+    e["PLUGTENSOR_DISABLE_PLUGINS"] = ",".join(filter(None, [e.get("PLUGTENSOR_DISABLE_PLUGINS", ""), *others]))
     e["PYTHONPATH"] = os.pathsep.join([str(p) for p in pythonpath] + [e.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     r = subprocess.run([sys.executable, *args], env=e, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, f"exit {r.returncode}\nstdout:\n{r.stdout}\nstderr:\n{r.stderr}"

@@ -97,6 +97,8 @@ class CLArray:
         return self.storage.buffer
 
     def is_contiguous(self) -> bool:
+        if 0 in self.shape:  # as in PyTorch, an empty array is contiguous whatever its strides
+            return True
         expected = 1
         for size, st in zip(reversed(self.shape), reversed(self.strides)):
             if size != 1 and st != expected:
@@ -158,7 +160,7 @@ class Runtime:
 
     # -- host transfers (the only places that wait) ---------------------------------------------------
     def write(self, host: np.ndarray, dtype: D.dtype) -> CLArray:
-        host = np.ascontiguousarray(host, dtype=NP[dtype.name])
+        host = np.ascontiguousarray(host, dtype=NP[dtype.name]).reshape(np.shape(host))  # keeps 0-d 0-d
         a = self.empty(host.shape, dtype)
         if host.size:
             cl.enqueue_copy(self.queue, a.buffer, host, is_blocking=True)

@@ -33,6 +33,11 @@ def _normalize(key, t: Tensor):
         if isinstance(k, Tensor):
             if k._dtype.kind == D.FLOAT:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if k._ctx is not t._ctx:  # as in PyTorch, cpu indices may index a tensor on any device
+                if k.device.type != "cpu":
+                    raise RuntimeError(f"indices should be either on cpu or on the same device as the indexed "
+                                       f"tensor ({t.device})")
+                k = k.to(t.device)
             items.append(k)
         elif isinstance(k, (list, np.ndarray)):
             items.append(_to_index_tensor(k, t))

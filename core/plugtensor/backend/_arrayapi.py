@@ -6,23 +6,27 @@ share ``t``'s memory, writes through a view reach its base, and ``stride()``/``s
 report PyTorch's values. :class:`ArrayAPIBackend` builds them on top of the namespace:
 
 * Storage: every array is a :class:`StridedArray`: a ``box`` (a mutable holder, shared by an array
-  and all its views, whose ``.data`` is the storage: a flat 1-D namespace array), a ``shape``,
-  ``strides`` (in elements) and an ``offset``. A view (``as_strided``, and the view primitives
-  ``Backend`` derives from it) is new metadata over the same box: no copy.
+  and all its views, whose ``.data`` is the storage: the elements in row-major order, as a flat
+  1-D namespace array), a ``shape``, ``strides`` (in elements) and an ``offset``. A view
+  (``as_strided``, and the view primitives ``Backend`` derives from it) is new metadata over the
+  same box: no copy.
 * Reads: kernels turn their inputs into ordinary namespace arrays. A dense view (contiguous, or a
   permutation of contiguous) is a slice of the storage, reshaped and permuted; an expanded view is
   its compact source broadcast; anything else is gathered with ``xp.take`` at its storage
   positions. Results are new contiguous arrays; elementwise kernels keep the layout of dense inputs
-  that share one (as NumPy and PyTorch do), computing straight on their storage.
+  that share one (as NumPy and PyTorch do), computing straight on their storage. A new result's box
+  keeps the array in the shape it was computed in (reading it back as such costs nothing) and
+  flattens it on its first strided access.
 * Writes: ``copy_``, ``out=``, in-place ops, ``index_put`` and ``scatter_add`` build a new storage
   array with standard functions only (``concat`` for a dense region; ``argsort``, ``searchsorted``
   and ``where`` to scatter anywhere else) and store it in ``box.data``, so every view of the box
   sees the write. Namespace arrays are never mutated in place, which makes sharing them between
   boxes (a clone of a whole storage is the same array) safe.
 
-Only the public namespace is used, so a backend for any Array API library is a subclass that names
-``xp`` (the module, or its import name to import it on first use of the device), ``name`` and
-``device_type``. Libraries whose arrays live in device memory override ``from_host``/``to_host``.
+Only the public namespace (Array API 2024.12) is used, so a backend for any Array API library is a
+subclass that names ``xp`` (the module, or its import name to import it on first use of the
+device), ``name`` and ``device_type``; one whose arrays live in device memory also overrides
+``from_host``/``to_host``.
 """
 from __future__ import annotations
 
@@ -52,12 +56,13 @@ _LOGICAL = {"logical_and", "logical_or", "logical_xor", "logical_not"}
 
 
 class _Box:
-    """The storage shared by an array and its views: ``data`` is a flat 1-D namespace array."""
+    """The storage shared by an array and its views: ``data`` holds its ``size`` values in row-major
+    order, kept in the shape a kernel computed them in until a strided access flattens it to 1-D."""
 
-    __slots__ = ("data",)
+    __slots__ = ("data", "size")
 
     def __init__(self, data: Any) -> None:
-        self.data = data
+        self.data, self.size = data, math.prod(data.shape)
 
 
 class StridedArray:
@@ -149,9 +154,9 @@ class ArrayAPIBackend(ArrayModuleBackend):
         return r
 
     def _new(self, x) -> StridedArray:
-        """A contiguous StridedArray with its own box holding the values of the namespace array ``x``."""
+        """A contiguous StridedArray with its own box holding the namespace array ``x``."""
         shape = tuple(x.shape)
-        return StridedArray(_Box(self.xp.reshape(x, (-1,))), shape, _contiguous_strides(shape), 0)
+        return StridedArray(_Box(x), shape, _contiguous_strides(shape), 0)
 
     def empty(self, shape, dtype, index):
         return self._new(self.xp.empty(tuple(shape), dtype=self.xp_dtype(dtype)))
@@ -161,7 +166,7 @@ class ArrayAPIBackend(ArrayModuleBackend):
         return self._new(self.xp.full(tuple(shape), self._number(value, xd), dtype=xd))
 
     def from_host(self, host, dtype, index, share=False):
-        return self._new(self.xp.asarray(np.asarray(host, order="C"), dtype=self.xp_dtype(dtype), copy=True))
+        return self._new(self.xp.from_dlpack(np.asarray(host), copy=True))  # DLPack: the standard interchange
 
     def to_host(self, a):
         return np.array(np.from_dlpack(self._read(a)), copy=True)
@@ -197,19 +202,29 @@ class ArrayAPIBackend(ArrayModuleBackend):
     basic_index = Backend.basic_index
 
     # -- reading and writing storage --------------------------------------------------------------
+    def _flat(self, box: _Box):
+        """The storage as a 1-D namespace array."""
+        if box.data.ndim != 1:
+            box.data = self.xp.reshape(box.data, (-1,))
+        return box.data
+
     def _region(self, a):
         """The storage block of a dense view, in storage order (1-D)."""
-        data, n = a.box.data, _numel(a.shape)
-        return data if a.offset == 0 and n == data.shape[0] else data[a.offset:a.offset + n]
+        data, n = self._flat(a.box), _numel(a.shape)
+        return data if a.offset == 0 and n == a.box.size else data[a.offset:a.offset + n]
 
     def _read(self, a):
         """The values of ``a`` as a row-major namespace array of its shape."""
         xp, shape, strides = self.xp, a.shape, a.strides
-        if _numel(shape) == 0:
+        n = _numel(shape)
+        if n == 0:
             return xp.empty(shape, dtype=a.dtype)
         order = _dense_order(shape, strides)
         if order is not None:
-            if order == sorted(order):
+            if order == sorted(order):  # row-major
+                data = a.box.data
+                if a.offset == 0 and n == a.box.size and tuple(data.shape) == shape:
+                    return data  # the common case: a kernel's result, read as it was computed
                 return xp.reshape(self._region(a), shape)
             perm = order + [d for d in range(a.ndim) if shape[d] == 1]
             x = xp.reshape(self._region(a), tuple(shape[d] for d in perm))
@@ -217,14 +232,7 @@ class ArrayAPIBackend(ArrayModuleBackend):
         if any(t == 0 and s > 1 for s, t in zip(shape, strides)):  # expanded: read the source once
             compact = [1 if t == 0 else s for s, t in zip(shape, strides)]
             return xp.broadcast_to(self._read(StridedArray(a.box, compact, strides, a.offset)), shape)
-        return xp.reshape(xp.take(a.box.data, xp.reshape(self._positions(a), (-1,))), shape)
-
-    def _positions(self, a):
-        """The storage position of every element of ``a`` (int64, shape ``a.shape``)."""
-        xp, pos = self.xp, self.xp.asarray(a.offset, dtype=self.xp.int64)
-        for d, (s, t) in enumerate(zip(a.shape, a.strides)):
-            pos = pos + self._axis(xp.arange(s, dtype=xp.int64) * t, d, a.ndim)
-        return pos
+        return xp.reshape(xp.take(self._flat(a.box), xp.reshape(self._key_positions(a, ()), (-1,))), shape)
 
     def _axis(self, v, at: int, ndim: int):
         """``v`` (any shape) reshaped to span dims ``at, at+1, ...`` of an ``ndim``-dim result."""
@@ -241,12 +249,16 @@ class ArrayAPIBackend(ArrayModuleBackend):
             return
         order = _dense_order(dst.shape, dst.strides)
         if order is None:
-            self._scatter(box, xp.reshape(self._positions(dst), (-1,)), xp.reshape(values, (-1,)))
+            self._scatter(box, xp.reshape(self._key_positions(dst, ()), (-1,)), xp.reshape(values, (-1,)))
             return
         if order != sorted(order):  # permuted: storage order is the dims from the largest stride down
             values = xp.permute_dims(values, tuple(order + [d for d in range(dst.ndim) if dst.shape[d] == 1]))
-        flat, data, off = xp.reshape(values, (-1,)), box.data, dst.offset
-        box.data = flat if off == 0 and n == data.shape[0] else xp.concat([data[:off], flat, data[off + n:]])
+        flat, off = xp.reshape(values, (-1,)), dst.offset
+        if off == 0 and n == box.size:
+            box.data = flat
+        else:
+            data = self._flat(box)
+            box.data = xp.concat([data[:off], flat, data[off + n:]])
 
     def _scatter(self, box: _Box, pos, vals) -> None:
         """``storage[pos] = vals`` (1-D arrays) by sorting; of repeated positions the last write wins."""
@@ -255,9 +267,9 @@ class ArrayAPIBackend(ArrayModuleBackend):
             return
         order = xp.argsort(pos, stable=True)
         ps, vs = xp.take(pos, order), xp.take(vals, order)
-        everywhere = xp.arange(box.data.shape[0], dtype=ps.dtype)
+        everywhere = xp.arange(box.size, dtype=ps.dtype)
         j = xp.clip(xp.searchsorted(ps, everywhere, side="right") - 1, 0, None)  # last write at or before
-        box.data = xp.where(xp.take(ps, j) == everywhere, xp.take(vs, j), box.data)
+        box.data = xp.where(xp.take(ps, j) == everywhere, xp.take(vs, j), self._flat(box))
 
     def _accumulate(self, box: _Box, pos, vals) -> None:
         """``storage[pos] += vals`` (1-D arrays), summing the values of repeated positions."""
@@ -273,10 +285,11 @@ class ArrayAPIBackend(ArrayModuleBackend):
             same = ps[shift:] == ps[:-shift]
             vs = xp.concat([vs[:shift], xp.where(same, add(vs[shift:], vs[:-shift]), vs[shift:])])
             shift *= 2
-        self._scatter(box, ps, add(xp.take(box.data, ps), vs))
+        self._scatter(box, ps, add(xp.take(self._flat(box), ps), vs))
 
     def _key_positions(self, a: StridedArray, key: tuple):
-        """Storage positions of ``a[key]`` for a NumPy-style key of index arrays, bool masks and full slices."""
+        """Storage positions (int64) of the elements of ``a[key]``, for a NumPy-style key of index arrays,
+        bool masks and full slices (``key=()``: of every element of ``a``)."""
         xp = self.xp
         entries, dim = [], 0  # ("s", dim) for a slice, ("a", [(dim, int array), ...]) for an index or mask
         for k in key:
@@ -319,15 +332,13 @@ class ArrayAPIBackend(ArrayModuleBackend):
         return xp.broadcast_to(pos, out_shape)
 
     def _along_positions(self, a: StridedArray, index: StridedArray, axis: int):
-        """Storage positions of ``take_along_axis(a, index, axis)`` (index broadcast with ``a`` off ``axis``)."""
+        """Storage positions of the elements ``a[..., index[i, j, ...], ...]`` (index along ``axis``, the
+        position in ``index`` elsewhere), as gather reads them and scatter_add writes them."""
         xp = self.xp
-        idx = self._read(index)
-        shape = tuple(index.shape[d] if d == axis else max(index.shape[d], a.shape[d]) for d in range(a.ndim))
-        pos = a.offset + xp.broadcast_to(xp.astype(idx, xp.int64), shape) * a.strides[axis]
+        pos = a.offset + xp.astype(self._read(index), xp.int64) * a.strides[axis]
         for d in range(a.ndim):
             if d != axis:
-                step = a.strides[d] if a.shape[d] != 1 else 0
-                pos = pos + self._axis(xp.arange(shape[d], dtype=xp.int64) * step, d, a.ndim)
+                pos = pos + self._axis(xp.arange(index.shape[d], dtype=xp.int64) * a.strides[d], d, a.ndim)
         return pos
 
     # -- random numbers: plugtensor.backend.philox, computed with the namespace's uint32/uint64 ops --
@@ -493,7 +504,7 @@ class ArrayAPIBackend(ArrayModuleBackend):
             return dst
 
         def take(a, pos):
-            return new(xp.reshape(xp.take(a.box.data, xp.reshape(pos, (-1,))), pos.shape))
+            return new(xp.reshape(xp.take(self._flat(a.box), xp.reshape(pos, (-1,))), pos.shape))
 
         def index_put(a, key, values, accumulate):
             pos = self._key_positions(_writable(a), key)
@@ -512,7 +523,8 @@ class ArrayAPIBackend(ArrayModuleBackend):
             x = read(a)
             if x.ndim == 0:
                 return new(xp.zeros((1 if bool(x != 0) else 0, 0), dtype=xp.int64))
-            return new(xp.astype(xp.stack(xp.nonzero(x), axis=1), xp.int64))
+            r = new(xp.astype(xp.stack(xp.nonzero(x), axis=0), xp.int64))  # (ndim, n), seen transposed as in PyTorch
+            return self.as_strided(r, (r.shape[1], r.shape[0]), (1, r.shape[1]), 0)
 
         k.update(
             argmax=arg(xp.argmax), argmin=arg(xp.argmin),
@@ -528,6 +540,3 @@ class ArrayAPIBackend(ArrayModuleBackend):
             clone=lambda a: new(read(a)),
         )
         return k
-
-    def fast_kernels(self) -> dict[str, Callable]:
-        return {}
