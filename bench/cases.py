@@ -119,13 +119,18 @@ LARGE_OPS = [
     ("exp out=", "M.exp(a, out=c)",     ("a",),     "c",  lambda d: np.exp(d["a"])),
 ]
 
-N_MM = 2048
+MM_SIZES = (1024, 2048)
 
 
-def _mm_data():
-    rng = np.random.default_rng(SEED)
-    return {"a": rng.standard_normal((N_MM, N_MM), dtype=np.float32),
-            "b": rng.standard_normal((N_MM, N_MM), dtype=np.float32)}
+def _mm_data_of(n):
+    def make():
+        rng = np.random.default_rng(SEED)
+        return {"a": rng.standard_normal((n, n), dtype=np.float32),
+                "b": rng.standard_normal((n, n), dtype=np.float32)}
+    return make
+
+
+_MM_DATA = {n: _mm_data_of(n) for n in MM_SIZES}
 
 
 # ---------------------------------------------------------------------- MLP
@@ -253,7 +258,7 @@ def _mlp_verify(fw, data, stmt, ns):
 SECTIONS = {
     "small": "1. small ops, 3x3 float32 (us per call)",
     "large": f"2. large elementwise, {N_LARGE:,} float32 (ms per call)",
-    "matmul": f"3. matmul {N_MM}x{N_MM} float32 (ms per call, GFLOP/s)",
+    "matmul": f"3. matmul n x n float32, n = {' and '.join(map(str, MM_SIZES))} (ms per call, GFLOP/s)",
     "mlp": (f"4. MLP train step {'-'.join(map(str, MLP_SIZES))}, batch {MLP_BATCH}, "
             f"SGD lr {MLP_LR} (ms per step)"),
 }
@@ -269,9 +274,10 @@ def all_cases():
     for name, stmt, inputs, out, ref in LARGE_OPS:
         cases.append(_expr_case(f"large/{name}", "large", "ms", VS_NUMPY, _large_data,
                                 stmt, ref, inputs, out=out))
-    cases.append(_expr_case(f"matmul/{N_MM}", "matmul", "ms", VS_NUMPY, _mm_data,
-                            "a @ b", lambda d: d["a"] @ d["b"], ("a", "b"),
-                            flops=2.0 * N_MM ** 3))
+    for n in MM_SIZES:
+        cases.append(_expr_case(f"matmul/{n}", "matmul", "ms", VS_NUMPY, _MM_DATA[n],
+                                "a @ b", lambda d: d["a"] @ d["b"], ("a", "b"),
+                                flops=2.0 * n ** 3))
     cases.append(Case("mlp/step", "mlp", "ms", VS_NUMPY, _mlp_data, _mlp_build,
                       _mlp_verify))
     return cases

@@ -77,7 +77,24 @@ class TensorFramework(Framework):
         fn = getattr(sub, "synchronize", None)
         if fn is None:
             fn = getattr(self.M, "synchronize", None)
-        return fn
+        return fn if fn is not None else self._backend_sync()
+
+    def _backend_sync(self):
+        """plugtensor has no public ``synchronize()``: wait through the device's backend
+        (``Backend.synchronize(index)``), reached from a tiny tensor's device context."""
+        try:
+            ctx = self.M.zeros(1, device=self.device)._ctx
+            backend, index = ctx.backend, ctx.index
+        except Exception:  # noqa: BLE001 - not plugtensor, or the device is unavailable
+            return None
+        return lambda *_: backend.synchronize(index)
+
+    def device_context(self):
+        """plugtensor's context of this device (backend, runtime), or None."""
+        try:
+            return self.M.zeros(1, device=self.device)._ctx
+        except Exception:  # noqa: BLE001
+            return None
 
     @property
     def async_unsynced(self) -> bool:
@@ -135,15 +152,35 @@ def import_pt(module_name: str):
         return importlib.import_module(module_name)
 
 
+def available_devices(pt_mod) -> list:
+    """Every device type the module reports as usable (``pt.devices()`` rows with status ok),
+    cpu first; just ``["cpu"]`` for a module without ``devices()`` (torch)."""
+    fn = getattr(pt_mod, "devices", None)
+    types = []
+    if fn is not None:
+        for row in fn():
+            if row.get("status") != "ok":
+                continue
+            t = str(row.get("device", "")).split(":")[0]
+            if t and t not in types:
+                types.append(t)
+    return sorted(types, key=lambda t: t != "cpu") or ["cpu"]
+
+
 def make_frameworks(pt_module_name: str, devices, notes: list):
     """Return (pt_frameworks, numpy_fw, torch_fw).
 
+    ``devices=None`` means every available device type (see ``available_devices``).
     Unavailable plugtensor devices are skipped with a line in ``notes``.
     Raises if the pt module cannot be imported or no device works.
     """
     import torch
 
     pt_mod = import_pt(pt_module_name)
+    if devices is None:
+        devices = available_devices(pt_mod)
+        notes.append(f"devices: {','.join(devices)} (every available device type; "
+                     f"choose with --devices)")
     pts = []
     for dev in devices:
         fw = TensorFramework(pt_mod, "pt", dev)
