@@ -242,7 +242,7 @@ def setitem(self: Tensor, key, value) -> None:
             same_ctx(self, value, "__setitem__")
         v = cast(value, self._dtype)
     else:
-        v = scalar(value, "__setitem__", "value")
+        v = _store_scalar(scalar(value, "__setitem__", "value"), self._dtype)
     split = None if basic else _split_advanced(nkey)
     target, akey = (self._data, nkey) if split is None else (ctx.backend.basic_index(self._data, split[0]), split[1])
     try:
@@ -277,12 +277,24 @@ Tensor.__getitem__ = getitem
 Tensor.__setitem__ = setitem
 
 
+def _store_scalar(v, dt: D.dtype):
+    """A Python number as stored into an integer tensor: PyTorch wraps uint8 values in [-255, 255]
+    and refuses anything else outside the dtype's range."""
+    if dt.kind != D.INT or v.__class__ is not int:
+        return v
+    lo, hi = (-255, 255) if dt is D.uint8 else (-(1 << (dt.bits - 1)), (1 << (dt.bits - 1)) - 1)
+    if not lo <= v <= hi:
+        raise RuntimeError(f"value cannot be converted to type {dt.name}_t without overflow")
+    return fit_int_scalar(v, dt)
+
+
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """A copy of ``input`` with ``values`` written (or added, with ``accumulate``) at ``indices``."""
     nkey, basic = _normalize(tuple(indices), input)
     res = input.clone()
     with no_record():
-        v = cast(values, input._dtype) if isinstance(values, Tensor) else values
+        v = cast(values, input._dtype) if isinstance(values, Tensor) else \
+            _store_scalar(scalar(values, "index_put", "values"), input._dtype)
         res._ctx.K["index_put"](res._data, _arrays(nkey), v, accumulate)
     if _gm.enabled and (input._rg or getattr(values, "_rg", False)):
         res._grad_fn = None

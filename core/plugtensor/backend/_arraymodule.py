@@ -257,7 +257,8 @@ class ArrayModuleBackend(Backend):
         k.update(
             argmax=argmax, argmin=argmin, cumsum=cumsum, cumprod=cumprod, where=where, astype=astype, copy_=copy_,
             matmul=xp.matmul, concatenate=lambda arrays, axis: xp.concatenate(arrays, axis=axis),
-            take_along_axis=lambda a, index, axis: xp.take_along_axis(a, index, axis=axis),
+            # NumPy rejects 0-d input; PyTorch's gather of a 0-d tensor (index 0) is its value.
+            take_along_axis=lambda a, index, axis: xp.take_along_axis(a, index, axis=axis) if a.ndim else a.copy(),
             scatter_add=scatter_add, index=lambda a, key: arr(a[key]), index_put=index_put,
             nonzero=lambda a: xp.argwhere(a).astype(xp.int64, copy=False),
             flip=lambda a, axes: xp.flip(a, axis=axes).copy(), sort=sort,
