@@ -93,6 +93,7 @@ KEYS = {
     "mask-0d-true": lambda: (np.array(True),),
     "mask-0d-false": lambda: (slice(None), np.array(False)),
     "mask-0d-with-index": lambda: (np.array([1, 0]), np.array(True)),
+    "python-bool-separated": lambda: (np.array([[1], [0]]), slice(None), False),
 }
 
 
@@ -159,7 +160,7 @@ def test_index_other_integer_index_dtypes(idx_dtype):
 
 def test_index_zero_d_and_empty_arrays():
     x0 = np.array(2.5, dtype=np.float32)
-    for key in [(np.array(True),), (np.array(False),), ()]:
+    for key in [(np.array(True),), (np.array(False),), (), (True,), (None, False)]:
         assert_same(host(CL.K["index"](dev(x0), cl_key(key))), CPU.K["index"](x0, key))
     e = np.zeros((0, 3), dtype=np.float32)
     for key in [(np.array([], dtype=i64),), (slice(None), np.array([2, 0])), (np.zeros((0, 3), dtype=bool),)]:

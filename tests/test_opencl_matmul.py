@@ -168,9 +168,25 @@ def test_random_floats(path):
         np.testing.assert_allclose(got, ref, rtol=rtol, atol=rtol * np.abs(ref).max())
 
 
-def test_dtype_mismatch_is_refused():
+def test_refused_operands():
     with pytest.raises(TypeError):
         _matmul.matmul(dev(values((2, 2), "float32")), dev(values((2, 2), "int32")))
+    with pytest.raises(TypeError):
+        _matmul.matmul(dev(values((2, 2), "uint8") > 0), dev(values((2, 2), "uint8") > 0))
+    with pytest.raises(ValueError):
+        _matmul.matmul(dev(values((2, 3))), dev(values((2, 3))))
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_kernels_compile_once(path):
+    a, b = dev(values((20, 30), seed=36)), dev(values((30, 40), seed=37))
+    _matmul.matmul(a, b, path=path)
+    cache = dict(_matmul._dev(RT).kernels)
+    for shape in ((20, 30, 40), (25, 31, 40), (65, 17, 33)):   # other sizes: the same kernels
+        m, k, n = shape
+        _matmul.matmul(dev(values((m, k))), dev(values((k, n))), path=path)
+    assert _matmul._dev(RT).kernels.keys() == cache.keys()
+    assert all(_matmul._dev(RT).kernels[key] is cache[key] for key in cache)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -346,35 +346,44 @@ def _unary_expr(op: str, dt: D.dtype, x: str, fp64: bool = True) -> tuple[str, s
 def _int_helpers(dt: D.dtype) -> str:
     """Integer floor division, remainders, power and shifts of ``dt`` (NumPy's semantics, no traps)."""
     t, u, bits = _ctype(dt), _UTYPE[dt.name], dt.bits
-    s = dt.is_signed
-    neg_one = "b == -1" if s else "0"
-    return f"""
+    if dt.is_signed:  # x86 traps on x / 0 and on MIN / -1: both are answered without dividing
+        return f"""
 inline {t} _fdiv_{t}({t} a, {t} b) {{
     if (b == 0) return 0;
-    if ({neg_one}) return ({t})(-({u})a);
+    if (b == -1) return ({t})(-({u})a);
     {t} q = a / b;
-    if ({'(a % b != 0) && ((a < 0) != (b < 0))' if s else '0'}) q -= 1;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
     return q;
 }}
 inline {t} _rem_{t}({t} a, {t} b) {{
-    if (b == 0 || {neg_one}) return 0;
+    if (b == 0 || b == -1) return 0;
     {t} r = a % b;
-    if ({'r != 0 && ((r < 0) != (b < 0))' if s else '0'}) r += b;
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
     return r;
 }}
-inline {t} _fmod_{t}({t} a, {t} b) {{
-    if (b == 0 || {neg_one}) return 0;
-    return a % b;
-}}
+inline {t} _fmod_{t}({t} a, {t} b) {{ return (b == 0 || b == -1) ? 0 : a % b; }}
 inline {t} _pow_{t}({t} a, {t} b) {{
-    if ({'b < 0' if s else '0'}) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
+    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
     {u} r = 1, x = ({u})a;
     ulong e = (ulong)b;
     while (e) {{ if (e & 1) r = ({u})(r * x); x = ({u})(x * x); e >>= 1; }}
     return ({t})r;
 }}
 inline {t} _shl_{t}({t} a, {t} b) {{ return (ulong)(long)b < {bits} ? ({t})(({u})a << b) : 0; }}
-inline {t} _shr_{t}({t} a, {t} b) {{ return (ulong)(long)b < {bits} ? ({t})(a >> b) : ({'a < 0 ? -1 : 0' if s else '0'}); }}
+inline {t} _shr_{t}({t} a, {t} b) {{ return (ulong)(long)b < {bits} ? ({t})(a >> b) : (a < 0 ? -1 : 0); }}
+"""
+    return f"""
+inline {t} _fdiv_{t}({t} a, {t} b) {{ return b == 0 ? 0 : a / b; }}
+inline {t} _rem_{t}({t} a, {t} b) {{ return b == 0 ? 0 : a % b; }}
+inline {t} _fmod_{t}({t} a, {t} b) {{ return b == 0 ? 0 : a % b; }}
+inline {t} _pow_{t}({t} a, {t} b) {{
+    {u} r = 1, x = a;
+    ulong e = (ulong)b;
+    while (e) {{ if (e & 1) r = ({u})(r * x); x = ({u})(x * x); e >>= 1; }}
+    return r;
+}}
+inline {t} _shl_{t}({t} a, {t} b) {{ return b < {bits} ? ({t})(a << b) : 0; }}
+inline {t} _shr_{t}({t} a, {t} b) {{ return b < {bits} ? ({t})(a >> b) : 0; }}
 """
 
 

@@ -280,7 +280,7 @@ def _plan_key(a: CLArray, key) -> _Plan:
     for k in key:
         if isinstance(k, CLArray):
             consumed += k.ndim if k.dtype is D.bool else 1
-        elif k is not None and k is not Ellipsis:
+        elif k is not None and k is not Ellipsis and not isinstance(k, (bool, np.bool_)):
             consumed += 1
     if consumed > a.ndim:
         raise IndexError(f"too many indices for array: array is {a.ndim}-dimensional, but {consumed} were indexed")
@@ -291,11 +291,11 @@ def _plan_key(a: CLArray, key) -> _Plan:
         items = [k for k in items if k is not Ellipsis]
     else:
         items += [slice(None)] * (a.ndim - consumed)
-    has_adv = any(isinstance(k, CLArray) for k in items)
+    has_adv = any(isinstance(k, (CLArray, bool, np.bool_)) for k in items)
     off = a.offset
     basic_before: list[tuple[int, int]] = []  # (size, stride) of result dims before the advanced block
     basic_after: list[tuple[int, int]] = []
-    adv = []  # (index array or None for a 0-d mask, dim size, dim stride) -> shape given separately
+    adv = []  # (index array, dim size, dim stride); the shapes go to adv_shapes (0-d masks only there)
     adv_shapes = []
     adv_pos = []
     d = 0
@@ -303,6 +303,9 @@ def _plan_key(a: CLArray, key) -> _Plan:
         dims = basic_after if adv_pos else basic_before
         if k is None:
             dims.append((1, 0))
+        elif isinstance(k, (bool, np.bool_)):  # a Python bool is a 0-d mask whose count is known
+            adv_shapes.append((int(k),))
+            adv_pos.append(pos)
         elif isinstance(k, slice):
             n = a.shape[d]
             start, stop, step = k.indices(n)
@@ -323,9 +326,7 @@ def _plan_key(a: CLArray, key) -> _Plan:
                 for j in range(k.ndim):
                     col = CLArray(rows.storage, (cnt,), (k.ndim,), rows.offset + j, D.int64)
                     adv.append((col, a.shape[d + j], a.strides[d + j]))
-                if k.ndim == 0:  # a 0-d mask adds a dim of size 1 (True) or 0 (False) and reads no dim
-                    adv.append((None, 1, 0))
-                adv_shapes.append((cnt,))
+                adv_shapes.append((cnt,))  # a 0-d mask adds a dim of size 1 (True) or 0 (False)
                 d += k.ndim
             else:
                 if k.dtype.is_floating_point or k.dtype.name == "uint32":
@@ -358,8 +359,6 @@ def _plan_key(a: CLArray, key) -> _Plan:
     lead, trail = [0] * len(basic_before), [0] * len(basic_after)
     arrays = []
     for x, n, ast in adv:
-        if x is None:
-            continue
         arrays.append((x, x.offset, lead + _broadcast_strides(x, block) + trail, n, ast))
     return _Plan(shape, off, a_strides, arrays)
 

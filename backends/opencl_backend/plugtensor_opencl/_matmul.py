@@ -3,9 +3,10 @@
 ``matmul(a, b)`` has NumPy's semantics for the forms the core sends -- 1-D . 1-D (a 0-d result),
 2-D @ 1-D, 1-D @ 2-D, 2-D @ 2-D and 3-D @ 3-D with equal (or size-1) batch -- over any strides and
 offsets, and returns a new contiguous array. Every operand is seen as a strided 3-D array
-(batch, rows, cols), so transposed views (``b.t()`` in the backward of ``mm``) are read in place
-through their strides, never copied first. Three kernels, each generated per (dtype, variant) and
-compiled once:
+(batch, rows, cols), so transposed views (``b.t()`` in the backward of ``mm``), steps, offsets and
+expanded (stride-0) dimensions are read through their strides by the kernels themselves; no
+contiguous copy is made first. Three kernels, each generated per (dtype, variant) and compiled
+once:
 
 - ``direct``: one work-item per output element, a strided dot product over k. Used for small
   products, matrix-vector products and dots (all memory-bound); when there are few outputs and a
@@ -19,9 +20,9 @@ compiled once:
   kernel -- a work-group stages 64x16 / 16x64 tiles of A and B (any strides, guarded edges) in
   local memory and each work-item accumulates a 4x4 block.
 
-Why register blocking instead of local-memory tiling on PoCL (1024^2 float32, this 2-core VM):
-the packed kernel reaches ~100 GFLOP/s; a local-memory tiled kernel of the same register block
-reached 4-8 GFLOP/s, and ~20 after defeating PoCL's implicit loop barriers. PoCL runs the
+Why register blocking instead of local-memory tiling on PoCL (1024^2 float32, the 2-core dev VM):
+the packed path reaches 90-130 GFLOP/s (NumPy/OpenBLAS: 160-195); a local-memory tiled kernel with
+the same register block reached 4-8 GFLOP/s, and ~20 after defeating PoCL's implicit loop barriers. PoCL runs the
 work-items of a group as a loop between barriers, so accumulators that live across the k-tile
 barrier go to memory, and re-staging every tile for every work-group costs more than packing
 each operand once. Local memory on a CPU is ordinary cached memory; the packed panels already
@@ -29,8 +30,8 @@ sit in L1/L2. Two more PoCL facts shape the code: ``vload``/``vstore`` and vecto
 out-of-line calls there (they spill every register), so loads are vector-pointer reads and
 products are ``c += a * b`` (contracted to FMA by the compiler).
 
-Integers are computed in the unsigned type of their width (wrapping, as NumPy's integer matmul
-does, without C's signed-overflow undefined behaviour). float16 goes through the direct kernel
+Integers are computed in unsigned types (wrapping, as NumPy's integer matmul does, without C's
+signed-overflow undefined behaviour) and truncated to their width. float16 goes through the direct kernel
 with float accumulation. Nothing here waits for the device.
 """
 from __future__ import annotations
@@ -55,13 +56,14 @@ _MAX_DIRECT = 16 ** 3
 # Split k when there are fewer outputs than this and k is at least _SPLIT_K (a big dot product).
 _SPLIT_OUTPUTS, _SPLIT_K, _PARTS = 64, 4096, 64
 
-# Type in which products are accumulated: integers wrap in the unsigned type of their width.
-_ACC = {"uint8": "uchar", "int8": "uchar", "int16": "ushort", "int32": "uint", "int64": "ulong",
+# Scalar type the direct and local kernels accumulate in. Integers wrap in an unsigned type at
+# least as wide as int (a narrower one would be promoted to signed int, where products overflow).
+_ACC = {"uint8": "uint", "int8": "uint", "int16": "uint", "int32": "uint", "int64": "ulong",
         "float16": "float", "float32": "float", "float64": "double"}
-# Element type the packed kernels move and compute in (the bits of the dtype).
+# Element type the pack kernels move (the bits of the dtype). The packed compute kernel also works
+# in it for integers: OpenCL vector arithmetic is not promoted, so uchar16 sums wrap mod 256.
 _BITS = {1: "uchar", 2: "ushort", 4: "uint", 8: "ulong"}
-
-_L = "long "
+_FLOAT_VEC = {"float32": "float", "float64": "double"}
 
 
 class _Dev:
@@ -116,9 +118,17 @@ __kernel void mm_direct(__global const {ctype}* A, long a_off, long a_sb, long a
     const long k0 = p * KP, k1 = min(K, k0 + KP);
     __global const {ctype}* pa = A + a_off + b * a_sb + i * a_sm;
     __global const {ctype}* pb = B + b_off + b * b_sb + j * b_sn;
-    {acc} s = 0;
-    for (long k = k0; k < k1; ++k) s += ({acc})pa[k * a_sk] * ({acc})pb[k * b_sk];
-    C[gid] = ({out})s;
+    // Four independent sums: one sum would wait on the add latency at every k.
+    {acc} s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    long k = k0;
+    for (; k + 4 <= k1; k += 4) {{
+        s0 += ({acc})pa[k * a_sk] * ({acc})pb[k * b_sk];
+        s1 += ({acc})pa[(k + 1) * a_sk] * ({acc})pb[(k + 1) * b_sk];
+        s2 += ({acc})pa[(k + 2) * a_sk] * ({acc})pb[(k + 2) * b_sk];
+        s3 += ({acc})pa[(k + 3) * a_sk] * ({acc})pb[(k + 3) * b_sk];
+    }}
+    for (; k < k1; ++k) s0 += ({acc})pa[k * a_sk] * ({acc})pb[k * b_sk];
+    C[gid] = ({out})((s0 + s1) + (s2 + s3));
 }}"""
     return src, "mm_direct", [None] + _longs(4) + [None] + _longs(4) + [None] + _longs(6)
 
@@ -281,6 +291,8 @@ def matmul(a: CLArray, b: CLArray, path: str | None = None) -> CLArray:
     dtype = a.dtype
     if dtype is not b.dtype:
         raise TypeError(f"matmul: operands have different dtypes {dtype.name} and {b.dtype.name}")
+    if dtype.name not in _ACC:
+        raise TypeError(f"matmul: not implemented for dtype {dtype.name}")
     na, nb = len(a.shape), len(b.shape)
     ba, M, K, a_sb, a_sm, a_sk = _as3d(a, na, "row")
     bb, K2, N, b_sb, b_sk, b_sn = _as3d(b, nb, "col")
@@ -317,10 +329,12 @@ def matmul(a: CLArray, b: CLArray, path: str | None = None) -> CLArray:
     if path is None:
         # Tiny products are launch-bound, vector products memory-bound: one launch of the direct
         # kernel beats packing there (measured: 16^3 and below, or a side of 1).
-        if total * K <= _MAX_DIRECT or M == 1 or N == 1 or dtype.name == "float16":
+        if total * K <= _MAX_DIRECT or M == 1 or N == 1:
             path = "direct"
         else:
             path = "local" if dev.gpu_local else "packed"
+    if path == "packed" and dtype.name == "float16":
+        path = "direct"             # the packed kernel has no half arithmetic (float accumulation)
     if path == "direct":
         _direct(dev, A, B, out, bt, M, N, K)
     elif path == "packed":
@@ -343,18 +357,13 @@ def _direct(dev: _Dev, A: tuple, B: tuple, out: CLArray, bt: int, M: int, N: int
         k.set_args(*A, *B, out.buffer, M, N, K, 1, kp, n)
         cl.enqueue_nd_range_kernel(rt.queue, k, gs, None)
         return
-    part = Storage(rt, n * np.dtype(_np_acc(acc)).itemsize)
+    part = Storage(rt, n * (8 if acc in ("ulong", "double") else 4))
     k = dev.kernel(("direct-part", name), lambda: _direct_source(ctype, acc, acc))
     k.set_args(*A, *B, part.buffer, M, N, K, parts, kp, n)
     cl.enqueue_nd_range_kernel(rt.queue, k, gs, None)
     s = dev.kernel(("sum-parts", name), lambda: _sum_parts_source(ctype, acc))
     s.set_args(part.buffer, out.buffer, parts, total)
     cl.enqueue_nd_range_kernel(rt.queue, s, (-(-total // 64) * 64,), None)
-
-
-def _np_acc(acc: str) -> str:
-    return {"uchar": "uint8", "ushort": "uint16", "uint": "uint32", "ulong": "uint64", "float": "float32",
-            "double": "float64"}[acc]
 
 
 def _packed(dev: _Dev, A: tuple, B: tuple, out: CLArray, bt: int, M: int, N: int, K: int) -> None:
@@ -374,7 +383,7 @@ def _packed(dev: _Dev, A: tuple, B: tuple, out: CLArray, bt: int, M: int, N: int
     kb = dev.kernel(("pack", bits, tn, b_sn == 1), lambda: _pack_source(bits, tn, b_sn == 1))
     kb.set_args(b_buf, b_off, b_sb, b_sn, b_sk, bp.buffer, N, K, nt)
     cl.enqueue_nd_range_kernel(rt.queue, kb, (K, nt, bt), None)
-    arith = _ACC[out.dtype.name]
+    arith = _FLOAT_VEC.get(out.dtype.name, bits)
     kt = dev.kernel(("tile", arith, vw), lambda: _tile_source(arith, vw))
     kt.set_args(ap.buffer, bp.buffer, out.buffer, M, N, K, mt, nt)
     # Groups of 8 row tiles share one B panel (kept in cache while they run on one core).

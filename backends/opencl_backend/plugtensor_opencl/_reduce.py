@@ -15,14 +15,21 @@ How a reduction runs (``sum``, ``prod``, ``amax``, ``amin``, ``any``, ``all``):
   accumulators (4 x float8 or 4 x double4): floating-point adds may not be reassociated by the compiler,
   so without them the loop is bound by the add latency (measured on PoCL: 16M float32 sum 4.8 GB/s scalar,
   20-40 GB/s with the vectors; a work-group tree over interleaved loads was 1-2 GB/s there).
+- When the innermost kept dim has stride 1 and the innermost reduced dim does not (a reduction across
+  rows, ``x.sum(0)``), a work-item instead computes up to 512 neighbouring outputs on a CPU, streaming a
+  row segment at a time (16M float32 ``sum(0)``: 1 GB/s with one output per work-item, 4 vector lanes
+  2 GB/s, row segments 5-10 GB/s), and one on a GPU, where neighbouring work-items then read
+  neighbouring elements.
 - When there are fewer outputs than the device has parallelism, the outermost reduced dim is split into
-  G chunks (pass 1 writes M x G partials in the accumulation dtype) and a second, small reduction of the
+  G chunks (pass 1 writes the partials in the accumulation dtype) and a second, small reduction of the
   partials gives the result (pass 2), so a full reduction of a large array uses every compute unit.
 
 Compiling costs ~0.15 s per kernel plus ~0.1 s per work-group size on PoCL, so variety is kept down:
 one kernel per (op, dtypes, kept-rank bucket, reduced-rank bucket) -- ranks are padded with size-1 dims
 to 2, 4 (kept) and 1, 3 (reduced) -- the vector loop is chosen at run time, and work-groups have one
-of two sizes (1 for a handful of work-items, 16 otherwise; 64 on GPUs).
+of two sizes (1 for a handful of work-items, 16 otherwise; 64 on GPUs). Scalar arguments are all
+``long`` and set through pyopencl's typed ``set_args`` (0.1 us an argument; ``set_arg`` with a NumPy
+scalar costs ~7 us each here).
 
 Accumulation: in the result dtype (``dtype=`` when given; ints and bools sum and multiply in int64 when
 not), except that float32 sums accumulate in double where the device has fp64 (in the scalar loops; the
@@ -113,33 +120,37 @@ def _pad_red(red: list) -> list:
 _INFO: dict = {}
 
 
-def _info(rt: Runtime) -> tuple[int, int, int]:
-    """(work-items worth keeping busy, work-group size for many items, the threshold between sizes)."""
+def _info(rt: Runtime) -> tuple[int, int, int, int]:
+    """(work-items worth keeping busy, work-group size for many items, the item count from which that
+    size is used, outputs per work-item of a reduction across rows)."""
     info = _INFO.get(rt)
     if info is None:
         if rt.device.type & cl.device_type.CPU:
             # PoCL runs a work-group as a loop on one thread: 16-item groups cost ~6x less overhead
-            # than 1-item groups when there are many, and 1-item groups spread a few items over the cores.
-            info = (8 * rt.compute_units, 16, 64 * rt.compute_units)
-        else:
-            info = (256 * rt.compute_units, 64, 0)
+            # than 1-item groups when there are many, and 1-item groups spread a few items over the
+            # cores. Across rows, a work-item streams 512 neighbouring columns of each row.
+            info = (8 * rt.compute_units, 16, 64 * rt.compute_units, 512)
+        else:  # a GPU: neighbouring work-items read neighbouring columns (coalesced)
+            info = (256 * rt.compute_units, 64, 0, 1)
         _INFO[rt] = info
     return info
 
 
 def _launch(rt: Runtime, kernel: cl.Kernel, items: int, *args) -> None:
-    _, big, threshold = _info(rt)
+    """Enqueue ``kernel`` over ``items`` work-items (rounded up to the work-group size; kernels check)."""
+    _, big, threshold, _ = _info(rt)
     local = big if items >= threshold else 1
-    rt.launch(kernel, (-(-items // local) * local,), (local,), *args)
+    kernel.set_args(*args)
+    cl.enqueue_nd_range_kernel(rt.queue, kernel, (-(-items // local) * local,), (local,))
 
 
-def _splits(rt: Runtime, m: int, n: int, step: int = 1) -> tuple[int, int]:
+def _splits(rt: Runtime, m: int, n: int, step: int = 1, weight: int = 1) -> tuple[int, int]:
     """(G, chunk): into how many chunks of ``chunk`` (a multiple of ``step``) the outermost reduced dim
-    (size ``n``) of each of ``m`` outputs is split."""
+    (size ``n``, ``weight`` elements per index) of each of ``m`` work-items is split."""
     target = _info(rt)[0]
-    if m >= target or n < 2 * _MIN_CHUNK:
+    if m >= target or n * weight < 2 * _MIN_CHUNK:
         return 1, max(n, 1)
-    g = min(-(-target // m), n // _MIN_CHUNK)
+    g = min(-(-target // m), n * weight // _MIN_CHUNK, n)
     chunk = -(-n // g)
     chunk = -(-chunk // step) * step
     return -(-n // chunk), chunk
@@ -148,11 +159,14 @@ def _splits(rt: Runtime, m: int, n: int, step: int = 1) -> tuple[int, int]:
 _CACHE: dict = {}
 
 
-def _kernel(rt: Runtime, key: tuple, build: Callable[[], str], name: str) -> cl.Kernel:
-    """The compiled kernel for ``key``; the source is generated only the first time."""
+def _kernel(rt: Runtime, key: tuple, build: Callable[[], str], name: str, buffers: int) -> cl.Kernel:
+    """The compiled kernel for ``key`` (source generated only the first time); its first ``buffers``
+    arguments are buffers, the others ``long``."""
     k = _CACHE.get((rt, key))
     if k is None:
-        k = _CACHE[(rt, key)] = rt.kernel(build(), name)
+        k = rt.kernel(build(), name)
+        k.set_scalar_arg_dtypes([None] * buffers + [np.int64] * (k.num_args - buffers))
+        _CACHE[(rt, key)] = k
     return k
 
 
@@ -170,16 +184,16 @@ def _acc_name(op: str, in_dt, out_dt, rt: Runtime) -> str:
     return name
 
 
-def _ops_c(op: str, acc: str) -> str:
-    """C macros IDENT, COMB (scalars), VCOMB (vectors) and LOAD (an element as ACC) of ``op``."""
+def _ops_c(op: str, in_c: str, acc_c: str) -> str:
+    """C macros of ``op``: IDENT, COMB (scalars), VCOMB (vectors) and LOAD (an element as ACC)."""
     if op in ("sum", "prod"):
         ident, comb = ("0", "((a) + (b))") if op == "sum" else ("1", "((a) * (b))")
         vcomb = comb
     elif op in ("amax", "amin"):
         cmp = ">" if op == "amax" else "<"
-        ident = (_MIN if op == "amax" else _MAX)[acc]
+        ident = (_MIN if op == "amax" else _MAX)[acc_c]
         comb = vcomb = f"(((a) {cmp} (b)) ? (a) : (b))"
-        if acc in _FLOAT_C:  # NaN wins, from either side
+        if acc_c in _FLOAT_C:  # NaN wins, from either side
             comb = f"(((a) {cmp} (b) || isnan(a)) ? (a) : (b))"
             vcomb = f"select((b), (a), ((a) {cmp} (b)) | isnan(a))"
     else:
@@ -190,25 +204,36 @@ def _ops_c(op: str, acc: str) -> str:
             f"#define LOAD(x) {load}\n")
 
 
+def _reduced_loops(rr: int, split: bool) -> tuple[str, str, str, str]:
+    """C loops over reduced dims 0..rr-2 from ``p0`` (dim 0 over [lo, hi) when ``split``): (opening,
+    closing, first and end index of the innermost dim, whose first element is at ``p{rr-1}``)."""
+    lines = []
+    for k in range(rr - 1):
+        lo, hi = ("lo", "hi") if k == 0 and split else ("0", f"rs{k}")
+        lines.append(f"for (long j{k} = {lo}; j{k} < {hi}; j{k}++) {{ long p{k + 1} = p{k} + j{k}*rst{k};")
+    inner = ("lo", "hi") if rr == 1 and split else ("0", f"rs{rr - 1}")
+    return "\n    ".join(lines), "}" * (rr - 1), inner[0], inner[1]
+
+
+def _vec_ok(op: str, in_c: str, acc_c: str) -> bool:
+    """Whether the contiguous inner loop gets vector accumulators of the input type."""
+    return op in _VEC_OPS and in_c in _VEC and (acc_c == in_c or (in_c, acc_c) == ("float", "double"))
+
+
 def _reduce_source(op: str, in_c: str, acc_c: str, out_c: str, rk: int, rr: int) -> str:
     """One work-item per (output, chunk of the outermost reduced dim): nested loops over the reduced dims."""
     kp = "".join(f"long ks{k}, long kst{k}, " for k in range(rk))
     rp = ", ".join(f"long rs{k}, long rst{k}" for k in range(rr))
     base = "x_off" + "".join(f" + k{k}*kst{k}" for k in range(rk))
-    lines = [f"long p0 = {base};"]
-    for k in range(rr - 1):
-        lo, hi = ("lo", "hi") if k == 0 else ("0", f"rs{k}")
-        lines.append(f"for (long j{k} = {lo}; j{k} < {hi}; j{k}++) {{ long p{k + 1} = p{k} + j{k}*rst{k};")
+    opening, closing, lo, hi = _reduced_loops(rr, True)
     last = rr - 1
-    lo, hi = ("lo", "hi") if last == 0 else ("0", f"rs{last}")
     scalar = f"for (long j = {lo}; j < {hi}; j++) acc = COMB(acc, LOAD(q[j*rst{last}]));"
-    if op in _VEC_OPS and in_c in _VEC and (acc_c == in_c or (in_c, acc_c) == ("float", "double")):
+    if _vec_ok(op, in_c, acc_c):
         vt, w = _VEC[in_c]
         step = w * _LANES
         decl = ", ".join(f"v{i} = ({vt})(({in_c})IDENT)" for i in range(_LANES))
         body = " ".join(f"v{i} = VCOMB(v{i}, vload{w}({i}, q + j));" for i in range(_LANES))
-        lines.append(f"""__global const IN* q = x + p{last};
-    if (rst{last} == 1 && {hi} - {lo} >= {step}) {{
+        inner = f"""if (rst{last} == 1 && {hi} - {lo} >= {step}) {{
         {vt} {decl};
         long j = {lo};
         for (; j + {step} <= {hi}; j += {step}) {{ {body} }}
@@ -219,13 +244,11 @@ def _reduce_source(op: str, in_c: str, acc_c: str, out_c: str, rk: int, rr: int)
         for (; j < {hi}; j++) acc = COMB(acc, LOAD(q[j]));
     }} else {{
         {scalar}
-    }}""")
+    }}"""
     else:
-        lines.append(f"__global const IN* q = x + p{last};\n    {scalar}")
-    lines.append("}" * (rr - 1))
-    loops = "\n    ".join(lines)
+        inner = scalar
     return f"""typedef {in_c} IN; typedef {acc_c} ACC; typedef {out_c} OUT;
-{_ops_c(op, acc_c)}
+{_ops_c(op, in_c, acc_c)}
 __kernel void reduce(__global OUT* out, __global const IN* x, long x_off, long items, long G, long chunk,
                      {kp}{rp}) {{
     long gid = get_global_id(0);
@@ -234,25 +257,71 @@ __kernel void reduce(__global OUT* out, __global const IN* x, long x_off, long i
     {unravel(rk, "m", "ks", "k")}
     long lo = g * chunk, hi = min(lo + chunk, rs0);
     ACC acc = IDENT;
-    {loops}
+    long p0 = {base};
+    {opening}
+    __global const IN* q = x + p{last};
+    {inner}
+    {closing}
     out[gid] = (OUT)acc;
 }}
 """
 
 
-def _pass(op: str, x: CLArray, kept: list, red: list, out: CLArray, g: int, chunk: int) -> None:
-    """Launch the reduction kernel: ``out`` (contiguous, M*G elements) gets one value per (output, chunk)."""
+def _columns_source(op: str, in_c: str, acc_c: str, out_c: str, rk: int, rr: int, sw: int) -> str:
+    """One work-item per (``sw`` neighbouring outputs along the last kept dim, which has stride 1; chunk of
+    the outermost reduced dim), accumulating a row segment at a time (the compiler vectorises the
+    segment loop: elementwise, no reassociation). Output layout (G, M)."""
+    kp = "".join(f"long ks{k}, long kst{k}, " for k in range(rk))
+    rp = ", ".join(f"long rs{k}, long rst{k}" for k in range(rr))
+    base = "x_off" + "".join(f" + k{k}*kst{k}" for k in range(rk - 1))
+    opening, closing, lo, hi = _reduced_loops(rr, True)
+    last, s = rr - 1, f"ks{rk - 1}"
+    return f"""typedef {in_c} IN; typedef {acc_c} ACC; typedef {out_c} OUT;
+{_ops_c(op, in_c, acc_c)}
+__kernel void columns(__global OUT* out, __global const IN* x, long x_off, long items, long G, long chunk,
+                      long C, long Mo, {kp}{rp}) {{
+    long gid = get_global_id(0);
+    if (gid >= items) return;
+    long t = gid / C, c = gid - t * C, g = t / Mo, m = t - g * Mo;
+    {unravel(rk - 1, "m", "ks", "k")}
+    long lo = g * chunk, hi = min(lo + chunk, rs0);
+    long p0 = {base} + c * {sw}, o = (g * Mo + m) * {s} + c * {sw}, w = min({sw}L, {s} - c * {sw});
+    ACC acc[{sw}];
+    for (long e = 0; e < {sw}; e++) acc[e] = IDENT;
+    {opening}
+    for (long j = {lo}; j < {hi}; j++) {{
+        __global const IN* q = x + p{last} + j*rst{last};
+        for (long e = 0; e < w; e++) acc[e] = COMB(acc[e], LOAD(q[e]));
+    }}
+    {closing}
+    for (long e = 0; e < w; e++) out[o + e] = (OUT)acc[e];
+}}
+"""
+
+
+def _pass(op: str, x: CLArray, kept: list, red: list, out: CLArray, g: int, chunk: int, columns: bool) -> None:
+    """Launch one reduction kernel: ``out`` (contiguous) gets one value per (output, chunk), laid out as
+    (M, G) by the row kernel and as (G, M) by the column kernel."""
     rt = x.rt
     in_c, out_c = CTYPE[x.dtype.name], CTYPE[out.dtype.name]
     acc_c = CTYPE[_acc_name(op, x.dtype, out.dtype, rt)]
+    m = _prod(s for s, _ in kept)
     kept, red = _pad_kept(kept), _pad_red(red)
     rk, rr = len(kept), len(red)
-    k = _kernel(rt, ("reduce", op, in_c, acc_c, out_c, rk, rr),
-                lambda: _reduce_source(op, in_c, acc_c, out_c, rk, rr), "reduce")
-    items = _prod(s for s, _ in kept) * g
-    args = [out.buffer, x.buffer, np.int64(x.offset), np.int64(items), np.int64(g), np.int64(chunk)]
-    for s, st in kept + red:
-        args += [np.int64(s), np.int64(st)]
+    if columns:
+        s, sw = kept[-1][0], _info(rt)[3]
+        k = _kernel(rt, ("columns", op, in_c, acc_c, out_c, rk, rr, sw),
+                    lambda: _columns_source(op, in_c, acc_c, out_c, rk, rr, sw), "columns", 2)
+        cols = -(-s // sw)
+        items = (m // s) * cols * g
+        args = [out.buffer, x.buffer, x.offset, items, g, chunk, cols, m // s]
+    else:
+        k = _kernel(rt, ("reduce", op, in_c, acc_c, out_c, rk, rr),
+                    lambda: _reduce_source(op, in_c, acc_c, out_c, rk, rr), "reduce", 2)
+        items = m * g
+        args = [out.buffer, x.buffer, x.offset, items, g, chunk]
+    for size, st in kept + red:
+        args += [size, st]
     _launch(rt, k, items, *args)
 
 
@@ -286,45 +355,84 @@ def _run(op: str, x: CLArray, kept: list, red: list, out: CLArray) -> None:
     rt = x.rt
     m = _prod(s for s, _ in kept)
     in_c = CTYPE[x.dtype.name]
-    # split at a multiple of the vector block, so only the last chunk has a scalar tail
-    step = _VEC[in_c][1] * _LANES if len(red) == 1 and in_c in _VEC else 1
-    g, chunk = _splits(rt, m, red[0][0], step)
+    columns = bool(kept) and kept[-1][1] == 1 and red[-1][1] != 1 and kept[-1][0] > 1
+    if columns:
+        s, sw = kept[-1][0], _info(rt)[3]
+        g, chunk = _splits(rt, m // s * -(-s // sw), red[0][0], 1, min(s, sw))
+    else:
+        # split at a multiple of the vector block, so only the last chunk has a scalar tail
+        step = _VEC[in_c][1] * _LANES if len(red) == 1 and in_c in _VEC else 1
+        g, chunk = _splits(rt, m, red[0][0], step)
     if g == 1:
-        _pass(op, x, kept, red, out, 1, chunk)
+        _pass(op, x, kept, red, out, 1, chunk, columns)
         return
-    part = rt.empty((m, g), getattr(D, _acc_name(op, x.dtype, out.dtype, rt)))
-    _pass(op, x, kept, red, part, g, chunk)
-    # the partials, M rows of G: reduced by the same op (max of maxima, any of anys, ...)
-    _run(op, part, [(m, g)] if m > 1 else [], [(g, 1)], out)
+    part = rt.empty((g, m) if columns else (m, g), getattr(D, _acc_name(op, x.dtype, out.dtype, rt)))
+    _pass(op, x, kept, red, part, g, chunk, columns)
+    # the partials are reduced by the same op (max of maxima, any of anys, ...)
+    if columns:
+        _run(op, part, [(m, 1)], [(g, m)], out)
+    else:
+        _run(op, part, [(m, g)] if m > 1 else [], [(g, 1)], out)
 
 
 # -- argmax / argmin --------------------------------------------------------------------------------
 
+_MASK = {"float": "int", "double": "long", "uchar": "char", "char": "char", "short": "short", "int": "int",
+         "long": "long"}
+
+
 def _arg_source(val_c: str, rk: int) -> str:
     """Best (value, index) per (output, chunk); ``mx`` picks max or min, ``pairs`` reads indices from
-    ``xi`` (pass 2 over partials), ``vals`` also writes the best values (pass 1 of a split)."""
+    ``xi`` (pass 2 over partials), ``vals`` also writes the best values (pass 1 of a split). A contiguous
+    row is scanned with 4 lanes, each keeping its first best (``v`` strictly better replaces it)."""
     acc_c = "float" if val_c == "half" else val_c
-    if val_c in _FLOAT_C:  # NaN is the extreme; the first one wins
+    fl = val_c in _FLOAT_C
+    if fl:  # NaN is the extreme; the first one wins
         better = ("(isnan(a) ? (!isnan(b) || ia < ib) : "
                   "(!isnan(b) && ((mx ? (a) > (b) : (a) < (b)) || ((a) == (b) && ia < ib))))")
     else:
         better = "((mx ? (a) > (b) : (a) < (b)) || ((a) == (b) && ia < ib))"
     kp = "".join(f"long ks{k}, long kst{k}, " for k in range(rk))
     base = "x_off" + "".join(f" + k{k}*kst{k}" for k in range(rk))
+    if val_c in _MASK:
+        vt, mt = f"{val_c}4", f"{_MASK[val_c]}4"
+        nan = " | (isnan(v) & ~isnan(bv))" if fl else ""
+        lanes = f"""if (!pairs && st == 1 && hi - lo >= 8) {{
+        __global const IN* q = x + p;
+        const long4 iota = (long4)(0, 1, 2, 3);
+        {vt} bv = vload4(0, q + lo);
+        long4 bl = iota + lo;
+        for (j = lo + 4; j + 4 <= hi; j += 4) {{
+            {vt} v = vload4(0, q + j);
+            {mt} b = (mx ? (v > bv) : (v < bv)){nan};
+            bv = select(bv, v, b);
+            bl = select(bl, iota + j, convert_long4(b));
+        }}
+        IN lv[4]; long li[4];
+        vstore4(bv, 0, lv); vstore4(bl, 0, li);
+        best = lv[0]; bi = li[0];
+        for (int l = 1; l < 4; l++) if (BETTER((ACC)lv[l], li[l], best, bi)) {{ best = lv[l]; bi = li[l]; }}
+    }} else """
+    else:
+        lanes = ""
     return f"""typedef {val_c} IN; typedef {acc_c} ACC;
 #define BETTER(a, ia, b, ib) {better}
 __kernel void arg(__global long* oi, __global ACC* ov, __global const IN* x, __global const long* xi,
-                  long x_off, long items, long G, long chunk, {kp}long n, long st, int mx, int pairs, int vals) {{
+                  long x_off, long items, long G, long chunk, {kp}long n, long st, long mx, long pairs,
+                  long vals) {{
     long gid = get_global_id(0);
     if (gid >= items) return;
     long m = gid / G, g = gid - m * G;
     {unravel(rk, "m", "ks", "k")}
     long p = {base};
-    long lo = g * chunk, hi = min(lo + chunk, n);
+    long lo = g * chunk, hi = min(lo + chunk, n), j = lo + 1, bi;
     if (lo >= hi) return;  // nothing to choose from (the core refuses empty arg-reductions)
-    ACC best = (ACC)x[p + lo*st];
-    long bi = pairs ? xi[p + lo*st] : lo;
-    for (long j = lo + 1; j < hi; j++) {{
+    ACC best;
+    {lanes}{{
+        best = (ACC)x[p + lo*st];
+        bi = pairs ? xi[p + lo*st] : lo;
+    }}
+    for (; j < hi; j++) {{
         ACC v = (ACC)x[p + j*st];
         long ij = pairs ? xi[p + j*st] : j;
         if (BETTER(v, ij, best, bi)) {{ best = v; bi = ij; }}
@@ -340,14 +448,13 @@ def _arg_pass(kind: str, x: CLArray, xi, kept: list, n: int, st: int, oi: CLArra
     val_c = CTYPE[x.dtype.name]
     kept = _pad_kept(kept)
     rk = len(kept)
-    k = _kernel(rt, ("arg", val_c, rk), lambda: _arg_source(val_c, rk), "arg")
+    k = _kernel(rt, ("arg", val_c, rk), lambda: _arg_source(val_c, rk), "arg", 4)
     items = _prod(s for s, _ in kept) * g
     args = [oi.buffer, (oi if ov is None else ov).buffer, x.buffer, (oi if xi is None else xi).buffer,
-            np.int64(x.offset), np.int64(items), np.int64(g), np.int64(chunk)]
+            x.offset, items, g, chunk]
     for s, s_st in kept:
-        args += [np.int64(s), np.int64(s_st)]
-    _launch(rt, k, items, *args, np.int64(n), np.int64(st), np.int32(kind == "argmax"), np.int32(xi is not None),
-            np.int32(ov is not None))
+        args += [s, s_st]
+    _launch(rt, k, items, *args, n, st, int(kind == "argmax"), int(xi is not None), int(ov is not None))
 
 
 def _arg(kind: str, a: CLArray, axis, keepdim: bool) -> CLArray:
@@ -369,7 +476,7 @@ def _arg(kind: str, a: CLArray, axis, keepdim: bool) -> CLArray:
     kept = _merge([(s, st) for d, (s, st) in enumerate(zip(a.shape, a.strides)) if d != axis and s != 1])
     n, st = a.shape[axis], a.strides[axis]
     m = _prod(s for s, _ in kept)
-    g, chunk = _splits(rt, m, n)
+    g, chunk = _splits(rt, m, n, 4)
     if g == 1:
         _arg_pass(kind, a, None, kept, n, st, out, None, 1, chunk)
         return out
@@ -387,7 +494,7 @@ def _scan_source(op: str, in_c: str, acc_c: str, out_c: str, rk: int) -> str:
     xb = "x_off" + "".join(f" + k{k}*kst{k}" for k in range(rk))
     ob = "0" + "".join(f" + k{k}*kot{k}" for k in range(rk))
     return f"""typedef {in_c} IN; typedef {acc_c} ACC; typedef {out_c} OUT;
-{_ops_c(op, acc_c)}
+{_ops_c(op, in_c, acc_c)}
 __kernel void scan(__global OUT* out, __global const IN* x, __global const ACC* part, long x_off, long items,
                    long G, long chunk, {kp}long n, long st, long ost) {{
     long gid = get_global_id(0);
@@ -430,17 +537,17 @@ def _scan(op: str, a: CLArray, axis: int, dtype) -> CLArray:
     acc_dt = getattr(D, _acc_name(red_op, a.dtype, dtype, rt))
     g, chunk = _splits(rt, m, n)
     part = out  # not read when there is one chunk per row
-    if g > 1:  # pass 1: the total of every chunk
+    if g > 1:  # pass 1: the total of every chunk, (M, G)
         part = rt.empty((m, g), acc_dt)
-        _pass(red_op, a, [(s, t) for s, t, _ in kept], [(n, st)], part, g, chunk)
+        _pass(red_op, a, [(s, t) for s, t, _ in kept], [(n, st)], part, g, chunk, False)
     kept = _pad_kept(kept, (1, 0, 0))
     in_c, acc_c, out_c, rk = CTYPE[a.dtype.name], CTYPE[acc_dt.name], CTYPE[dtype.name], len(kept)
     k = _kernel(rt, ("scan", red_op, in_c, acc_c, out_c, rk),
-                lambda: _scan_source(red_op, in_c, acc_c, out_c, rk), "scan")
-    args = [out.buffer, a.buffer, part.buffer, np.int64(a.offset), np.int64(m * g), np.int64(g), np.int64(chunk)]
+                lambda: _scan_source(red_op, in_c, acc_c, out_c, rk), "scan", 3)
+    args = [out.buffer, a.buffer, part.buffer, a.offset, m * g, g, chunk]
     for s, s_st, ot in kept:
-        args += [np.int64(s), np.int64(s_st), np.int64(ot)]
-    _launch(rt, k, m * g, *args, np.int64(n), np.int64(st), np.int64(ost[axis]))
+        args += [s, s_st, ot]
+    _launch(rt, k, m * g, *args, n, st, ost[axis])
     return out
 
 
@@ -471,7 +578,7 @@ def _merge_source(val_c: str) -> str:
 #define LT(a, b) {lt}
 #define BEFORE(a, b) (desc ? LT(b, a) : LT(a, b))
 __kernel void merge(__global V* dv, __global long* di, __global const V* sv, __global const long* si,
-                    long items, long n, long inner, long w, int desc) {{
+                    long items, long n, long inner, long w, long desc) {{
     // merge neighbouring sorted blocks of w elements along the axis: each element counts the elements
     // of the other block that go before it (left block: those strictly before; right block: those not
     // after, so equal elements keep their order)
@@ -511,16 +618,16 @@ def _sort(a: CLArray, axis: int, descending: bool, stable: bool = True) -> tuple
     n, inner = a.shape[axis], _prod(a.shape[axis + 1:])
     dims = _pad_kept(list(zip(a.shape, a.strides)))
     bits_c, rank, val_c = _BITS[a.itemsize], len(dims), CTYPE[a.dtype.name]
-    init = _kernel(rt, ("sort-init", bits_c, rank), lambda: _init_source(bits_c, rank), "init")
-    args = [vals[0].buffer, idx[0].buffer, a.buffer, np.int64(a.offset), np.int64(items), np.int64(inner)]
+    init = _kernel(rt, ("sort-init", bits_c, rank), lambda: _init_source(bits_c, rank), "init", 3)
+    args = [vals[0].buffer, idx[0].buffer, a.buffer, a.offset, items, inner]
     for s, st in dims:
-        args += [np.int64(s), np.int64(st)]
-    _launch(rt, init, items, *args, np.int64(n))
-    merge = _kernel(rt, ("sort-merge", val_c), lambda: _merge_source(val_c), "merge")
+        args += [s, st]
+    _launch(rt, init, items, *args, n)
+    merge = _kernel(rt, ("sort-merge", val_c), lambda: _merge_source(val_c), "merge", 4)
     w, cur = 1, 0
     while w < n:
         _launch(rt, merge, items, vals[1 - cur].buffer, idx[1 - cur].buffer, vals[cur].buffer, idx[cur].buffer,
-                np.int64(items), np.int64(n), np.int64(inner), np.int64(w), np.int32(bool(descending)))
+                items, n, inner, w, int(bool(descending)))
         cur, w = 1 - cur, w * 2
     return vals[cur], idx[cur]
 
