@@ -386,7 +386,7 @@ def test_empty(shape):
 # ---------------------------------------------------------------------------------------------------
 # where, astype, copy_, fill, flip, contiguous, clone, arange
 # ---------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", SWEEP)
 def test_where_dtypes_and_zero_d_operands(dtype):
     c = values((3, 4), "bool", seed=7)
     a, b = values((3, 4), dtype, seed=1), values((4,), dtype, seed=2)
@@ -460,7 +460,7 @@ def test_copy_between_overlapping_views():
     assert_same(host(d), want[::-1])
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if d in ("bool", "uint8", "int64", "float32", "float64")])
 def test_fill(dtype):
     base = values((4, 6), dtype)
     want = base.copy()

@@ -97,10 +97,6 @@ def test_reduction_dtypes(op, dtype):
         assert_same(got, want, rtol=2e-5 if dtype == "float32" else None)
 
 
-ALL_AXES = [axes for r in range(5) for axes in
-            [None] + [c for k in range(r + 1) for c in itertools.combinations(range(r), k)]]
-
-
 @pytest.mark.parametrize("op,dtype", [("sum", "float32"), ("amax", "int64"), ("all", "bool")])
 def test_reduction_ranks_and_axes(op, dtype):
     """Every axis subset of ranks 0-4 (as the core passes them, and negative ones), keepdim or not."""
@@ -125,7 +121,7 @@ VIEWS = {
     "offset": (lambda b: b[2:, 1], (4, 3, 5)),
     "expand": (lambda b: np.broadcast_to(b[:, None, :], (3, 4, 5)), (3, 5)),
     "expand_inner": (lambda b: np.broadcast_to(b[:, :, None], (3, 5, 40)), (3, 5)),
-    "columns": (lambda b: b[:, 1:8, None], (6, 9)),  # reduce dim 0: 4 + 3 outputs of stride 1
+    "columns": (lambda b: b[:, 1:8, None], (6, 9)),  # dim 0 reduced across rows of 7 outputs
 }
 
 

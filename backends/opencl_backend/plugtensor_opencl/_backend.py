@@ -101,12 +101,16 @@ class OpenCLBackend(Backend):
         from ._random import random
         return random(self._check(dtype, index), kind, tuple(shape), dtype, seed, offset, **params)
 
+    def dtype_note(self, dtype, index: int) -> str:
+        ext = {"float64": "cl_khr_fp64", "float16": "cl_khr_fp16"}.get(dtype.name)
+        return f"{self.device_name(index)} lacks {ext}" if ext else ""
+
     def _check(self, dtype, index) -> Runtime:
         rt = self.runtime(index)
         if dtype not in rt.dtypes:
+            note = self.dtype_note(dtype, index)
             raise TypeError(f"opencl:{index} ({self.device_name(index)}) does not support dtype {dtype}"
-                            + (" (the device lacks cl_khr_fp64)" if dtype is D.float64 else "")
-                            + (" (the device lacks cl_khr_fp16)" if dtype is D.float16 else ""))
+                            + (f" ({note})" if note else ""))
         return rt
 
     # -- views ------------------------------------------------------------------------------------

@@ -67,8 +67,16 @@ def cast(t: Tensor, dt: D.dtype):
         return t._data
     ctx = t._ctx
     if dt not in ctx.dtypes:
-        raise TypeError(f"device {ctx.device} (backend '{ctx.backend.name}') does not support dtype {dt}")
+        raise unsupported_dtype(ctx, dt)
     return ctx.K["astype"](t._data, dt)
+
+
+def unsupported_dtype(ctx, dt: D.dtype) -> TypeError:
+    """PyTorch-style TypeError for a dtype the device does not declare, with the backend's reason."""
+    note = ctx.backend.dtype_note(dt, ctx.index)
+    return TypeError(f"device {ctx.device} (backend '{ctx.backend.name}') does not support dtype {dt}"
+                     + (f" ({note})" if note else "")
+                     + f"; supported: {', '.join(sorted(d.name for d in ctx.dtypes))}")
 
 
 def same_ctx(a: Tensor, b: Tensor, op: str):

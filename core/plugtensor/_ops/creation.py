@@ -8,7 +8,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import device as _device_cls
 from .._plugins import get_context
-from ._common import Tensor, _make, exporter, type_word
+from ._common import Tensor, _make, exporter, type_word, unsupported_dtype
 
 _ALL: dict[str, object] = {}
 _default_device = ["cpu"]
@@ -31,8 +31,7 @@ def _check_dtype(ctx, dt: D.dtype) -> D.dtype:
     if not isinstance(dt, D.dtype):
         raise TypeError(f"dtype must be a plugtensor.dtype, not {type(dt).__name__}")
     if dt not in ctx.dtypes:
-        raise TypeError(f"device {ctx.device} (backend '{ctx.backend.name}') does not support dtype {dt}; supported: "
-                        f"{', '.join(sorted(d.name for d in ctx.dtypes))}")
+        raise unsupported_dtype(ctx, dt)
     return dt
 
 

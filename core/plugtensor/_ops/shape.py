@@ -6,7 +6,7 @@ from .._device import device as _device_cls
 from .._plugins import get_context
 from .._tensor import _record, _record_multi, _view_of
 from ..autograd._node import node_class
-from ._common import Tensor, _gm, _make, cast, dims_arg, exporter, no_record, wrap_dim
+from ._common import Tensor, _gm, _make, cast, dims_arg, exporter, no_record, unsupported_dtype, wrap_dim
 
 _ALL: dict[str, object] = {}
 
@@ -592,7 +592,7 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
     if ctx is self._ctx and dt is self._dtype and not copy:
         return self
     if dt not in ctx.dtypes:
-        raise TypeError(f"device {ctx.device} (backend '{ctx.backend.name}') does not support dtype {dt}")
+        raise unsupported_dtype(ctx, dt)
     if ctx is self._ctx:
         data = ctx.K["astype"](self._data, dt)
     else:

@@ -66,6 +66,10 @@ class Backend:
         """The dtypes this device supports; asking for any other is a TypeError."""
         raise NotImplementedError("device_dtypes")
 
+    def dtype_note(self, dtype: D.dtype, index: int) -> str:
+        """Why ``dtype`` is missing on this device (shown in the TypeError), e.g. a missing extension."""
+        return ""
+
     def device_properties(self, index: int) -> dict[str, Any]:
         """Extra facts shown by ``plugtensor.devices()`` (memory, platform, ...)."""
         return {}
