@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp-install
-PARTS := pyproject.toml backends/numpy_backend/pyproject.toml conformance/pyproject.toml
+PARTS := pyproject.toml backends/numpy_backend/pyproject.toml backends/opencl_backend/pyproject.toml \
+	conformance/pyproject.toml
 
 .PHONY: demo test bench setup clean
 
@@ -12,6 +13,8 @@ setup: $(STAMP)
 $(STAMP): $(PARTS) Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]' -e backends/numpy_backend -e conformance
+	@# The OpenCL backend with PoCL, a real OpenCL runtime for this CPU (mako: pyopencl.array in the bench).
+	$(PY) -m pip install -q --disable-pip-version-check -e 'backends/opencl_backend[pocl]' mako
 	@# PyTorch 2.13 (CPU build) is the oracle of the tests and the benchmarks, never a dependency.
 	$(PY) -m pip install -q --disable-pip-version-check 'torch==2.13.0'
 	touch $(STAMP)

@@ -35,8 +35,8 @@ FLOATS = [d for d in DTYPES if d.startswith("float")]
 # Every kernel signature compiles once (~0.15 s cold): the full op sweeps use these dtypes, and int16,
 # int32 and float64 (the same generated code at another width) get the ops whose results depend on it.
 SWEEP = [d for d in DTYPES if d not in ("int16", "int32", "float64")]
-WIDTH_OPS = ("add", "mul", "neg", "abs", "sign", "floor_divide", "remainder", "fmod", "div", "maximum",
-             "bitwise_left_shift", "bitwise_right_shift", "bitwise_not", "lt", "round", "isnan", "isinf", "reciprocal")
+WIDTH_OPS = ("add", "mul", "neg", "abs", "floor_divide", "remainder", "fmod", "div", "bitwise_left_shift",
+             "bitwise_right_shift", "bitwise_not", "round", "isnan", "reciprocal")
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -238,7 +238,7 @@ def test_integer_division_by_zero_does_not_trap():
 
 
 @pytest.mark.parametrize("dtype,scalar", [(d, s) for d in ("float32", "int64", "bool") for s in (2, -3, 2.5, True)])
-@pytest.mark.parametrize("name", ["sub", "lt", "floor_divide"])
+@pytest.mark.parametrize("name", ["sub", "floor_divide"])
 def test_python_scalar_on_either_side(name, scalar, dtype):
     x = values((3, 4), dtype, seed=1)
     for args in ((x, scalar), (scalar, x)):
@@ -442,11 +442,13 @@ def test_copy_into_strided_view_with_broadcast_and_cast(view):
     assert_same(base_of(dst, base), want)
 
 
-def test_copy_into_expanded_view_is_value_error():
+def test_writing_into_an_expanded_view_is_value_error():
     base = values((5,))
     dst = CLArray(dev(base).storage, (3, 5), (0, 1), 0, D.float32)
     with pytest.raises(ValueError):
         CL.K["copy_"](dst, dev(values((3, 5))))
+    with pytest.raises(ValueError):
+        CL.K["add"](dev(values((3, 5))), 1.0, out=dst)
 
 
 def test_copy_between_overlapping_views():

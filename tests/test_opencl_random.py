@@ -25,7 +25,6 @@ CL = pt.tensor([0], device=DEV)._ctx
 CPU = pt.tensor([0])._ctx
 RT = pt.tensor([0], device=DEV)._data.rt
 FLOATS = [d for d in RT.dtypes if d.is_floating_point]
-INTS = [d for d in RT.dtypes if d.kind == D.INT]
 
 
 def host(a) -> np.ndarray:

@@ -11,7 +11,6 @@ Nothing here waits for the device except explicit reads (:meth:`Runtime.read`) a
 from __future__ import annotations
 
 import threading
-import weakref
 from typing import Sequence
 
 import numpy as np
@@ -60,12 +59,19 @@ def devices() -> list[tuple[cl.Platform, cl.Device]]:
 class Storage:
     """A device buffer of ``nbytes``; returned to its runtime's pool when no array uses it."""
 
-    __slots__ = ("buffer", "nbytes", "rt", "__weakref__")
+    __slots__ = ("buffer", "nbytes", "rt")
 
     def __init__(self, rt: "Runtime", nbytes: int) -> None:
         self.rt, self.nbytes = rt, nbytes
         self.buffer = rt._take(nbytes)
-        weakref.finalize(self, rt._give, self.buffer, nbytes)
+
+    def __del__(self) -> None:
+        # __del__ rather than weakref.finalize: 2 µs cheaper per allocation, on every op's result.
+        # The in-order queue runs any kernel still using the buffer before a later one reusing it.
+        try:
+            self.rt._give(self.buffer, self.nbytes)
+        except Exception:  # noqa: BLE001 - interpreter shutdown: the pool may already be gone
+            pass
 
 
 class CLArray:
@@ -131,6 +137,7 @@ class Runtime:
         self._pool: dict[int, list[cl.Buffer]] = {}
         self._pool_lock = threading.Lock()
         self._kernels: dict[str, cl.Kernel] = {}
+        self._typed: set = set()  # kernels whose scalar argument types were declared
         self._programs: dict[str, cl.Program] = {}
 
     # -- buffers ------------------------------------------------------------------------------------
@@ -197,9 +204,13 @@ class Runtime:
         return "\n".join(lines) + "\n"
 
     def launch(self, kernel: cl.Kernel, global_size: Sequence[int], local_size, *args) -> None:
-        """Enqueue ``kernel`` (no wait). Scalars must already be NumPy scalars of the C type."""
-        for i, a in enumerate(args):
-            kernel.set_arg(i, a)
+        """Enqueue ``kernel`` (no wait). Scalars must be NumPy scalars of the C type: their types are
+        declared to pyopencl once per kernel, after which setting arguments is cheap (~1 µs in all,
+        against ~10 µs per NumPy scalar through ``set_arg``)."""
+        if kernel not in self._typed:
+            kernel.set_scalar_arg_dtypes([a.dtype if isinstance(a, np.generic) else None for a in args])
+            self._typed.add(kernel)
+        kernel.set_args(*args)
         cl.enqueue_nd_range_kernel(self.queue, kernel, tuple(global_size), local_size)
 
 

@@ -19,7 +19,6 @@ Nothing here waits for the device.
 """
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any, Callable, Sequence
 
@@ -33,7 +32,6 @@ from ._core import CTYPE, CLArray, Runtime, Storage
 
 __all__ = ["kernels", "fill", "contiguous", "clone", "arange", "astype", "copy_", "where", "flip", "elementwise"]
 
-_SCALARS = (int, float, bool)
 _UTYPE = {"uint8": "uchar", "int8": "uchar", "int16": "ushort", "int32": "uint", "int64": "ulong"}
 # Struct-packable NumPy type of each kernel scalar parameter (half scalars travel as float).
 _ARG_NP = {"bool": np.uint8, "uint8": np.uint8, "int8": np.int8, "int16": np.int16, "int32": np.int32,
@@ -178,10 +176,8 @@ def _overlap(a: CLArray, b: CLArray) -> bool:
     return lo1 <= hi2 and lo2 <= hi1
 
 
-def _scalar_dtype(x, other: D.dtype | None) -> D.dtype:
+def _scalar_dtype(x, other: D.dtype) -> D.dtype:
     """The dtype a Python scalar takes next to an array of ``other`` (NumPy's weak-scalar rule)."""
-    if other is None:
-        return D.bool if x.__class__ is bool else D.int64 if isinstance(x, int) else D.float64
     if isinstance(x, bool) or other.kind == D.FLOAT:
         return other
     if isinstance(x, int):
@@ -225,10 +221,6 @@ def _float_to_int(x: float, name: str) -> int:
     if name == "int64":
         return int(x) if -2.0**63 <= x < 2.0**63 else -(1 << 63)
     return int(x) if -2.0**31 - 1 < x < 2.0**31 else -(1 << 31)
-
-
-def _is_array(x) -> bool:
-    return x.__class__ is CLArray
 
 
 # --------------------------------------------------------------------------------------------------
@@ -563,6 +555,9 @@ def elementwise(op: str, operands: Sequence, conv_to: tuple, rdt, out: CLArray |
         if x.shape != shape:
             shape = _broadcast_shape(shape, x.shape)
     if out is not None:
+        for size, st in zip(out.shape, out.strides):
+            if st == 0 and size > 1:
+                raise ValueError(f"{op}: the output has elements that share memory (an expanded view)")
         if out.shape != shape:
             if _broadcast_shape(shape, out.shape) != out.shape:
                 raise ValueError(f"non-broadcastable output operand with shape {out.shape} doesn't match the "
@@ -727,7 +722,8 @@ def _binary(op: str) -> Callable:
         rdt = D.bool if bool_out else dt
         r = elementwise(op, (a, b), (dt, dt), rdt, out)
         if out is None:
-            key = (a.dtype if a.__class__ is CLArray else a.__class__, b.dtype if b.__class__ is CLArray else b.__class__)
+            key = (a.dtype if a.__class__ is CLArray else a.__class__,
+                   b.dtype if b.__class__ is CLArray else b.__class__)
             if key not in fast:
                 _remember(fast, key, r.rt, op, (a, b), (dt, dt), rdt)
         return r
@@ -744,23 +740,32 @@ def where(cond, a, b) -> CLArray:
         dt = _binary_dtype("where", a, b)
         dt = dt if dt in cond.rt.dtypes else D.float32
     else:
-        dt = _scalar_dtype(a, None) if a.__class__ is b.__class__ else D.float64
+        dt = D.result_type_of((), (), (a, b))  # two numbers: PyTorch's rule for scalars
         dt = dt if dt in cond.rt.dtypes else D.float32
     return elementwise("where", (cond, a, b), (cond.dtype, dt, dt), dt)
+
+
+_ASTYPE_FAST: dict = {}  # (source dtype, target dtype) -> cached flat kernel
 
 
 def astype(a: CLArray, dtype) -> CLArray:
     """A new contiguous copy of ``a`` converted to ``dtype`` (NumPy's astype: float->int truncates,
     out-of-range floats give the integer minimum, bool is "nonzero")."""
-    return elementwise("copy", (a,), (dtype,), dtype)
+    key = (a.dtype, dtype)
+    f = _ASTYPE_FAST.get(key)
+    if f is not None and f[0] is a.rt:  # the core casts often: skip the general path when it can
+        info = _SHAPE_INFO.get(a.shape)
+        if info is not None and info[1] and a.strides == info[0]:
+            return _fast_launch(f, a.shape, info, (a,))
+    r = elementwise("copy", (a,), (dtype,), dtype)
+    if key not in _ASTYPE_FAST:
+        _remember(_ASTYPE_FAST, key, a.rt, "copy", (a,), (dtype,), dtype)
+    return r
 
 
 def copy_(dst: CLArray, src) -> CLArray:
     """Write ``src`` (an array broadcast to ``dst``'s shape, or a Python scalar) into ``dst``, converted
     to ``dst``'s dtype; returns ``dst``. ValueError when ``dst`` has elements sharing memory."""
-    for s, t in zip(dst.shape, dst.strides):
-        if t == 0 and s > 1:
-            raise ValueError("copy_: the destination has elements that share memory (an expanded view)")
     if isinstance(src, np.generic):
         src = src.item()
     return elementwise("copy", (src,), (dst.dtype,), dst.dtype, dst)
