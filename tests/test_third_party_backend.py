@@ -37,8 +37,8 @@ def installed() -> None:
     try:
         importlib.metadata.distribution("plugtensor-strict")
     except importlib.metadata.PackageNotFoundError:
-        # offline: the dependencies (plugtensor, array-api-strict, setuptools) are in the venv already
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+        # Its dependencies (plugtensor, array-api-strict) come from the venv or the package index.
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-build-isolation",
                         "-e", str(EXAMPLE)], check=True, capture_output=True, timeout=300)
 
 
