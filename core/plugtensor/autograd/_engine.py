@@ -28,9 +28,13 @@ def gradient_edge(t) -> tuple:
 
 def _fit(g, shape, dtype):
     """Reduce a broadcast gradient to ``shape`` and cast it to ``dtype``."""
-    if g.shape != shape:
-        lead = g.ndim - len(shape)
-        dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+    gshape = g._data.shape
+    if gshape != shape:
+        lead = len(gshape) - len(shape)
+        inner = tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+        if not inner:  # only leading dims were broadcast (a bias): one sum, no reshape
+            return _fit(g.sum(tuple(range(lead))), shape, dtype) if lead else g
+        dims = tuple(range(lead)) + inner
         if dims:
             g = g.sum(dims, keepdim=True)
         if lead:
@@ -158,13 +162,14 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
                 new = hook(tuple(in_grads), tuple(grads))
                 if new is not None:
                     in_grads = tuple(new)
-        if not retain_graph:
+        if not retain_graph and node._saved:
             node.release()
         for (child, nr), g, meta in zip(node.next_functions, in_grads, node._meta):
             if child is None:
                 continue
             if g is not None:
-                g = _fit(g, meta[0], meta[1])
+                if g._data.shape != meta[0] or g._dtype is not meta[1]:
+                    g = _fit(g, meta[0], meta[1])
                 buf = buffers.get(child)
                 if buf is None:
                     buf = buffers[child] = [None] * child._nout
@@ -207,7 +212,7 @@ def _accumulate(var, g, create_graph: bool) -> None:
     if var._grad is None:
         # A fresh tensor of its own: the gradient may be a view (an expanded broadcast) or a tensor
         # the caller still holds, and later accumulation writes into it in place.
-        var._grad = g.clone() if (g._base is not None or not g.is_contiguous()) else g
+        var._grad = g.clone() if g._base is not None else g
     elif create_graph or var._grad.requires_grad:
         var._grad = var._grad + g
     else:
