@@ -128,6 +128,7 @@ _INDEX = node_class("IndexBackward0")
 _SELECT = node_class("SelectBackward0")
 _SLICE = node_class("SliceBackward0")
 _ALIAS = node_class("AliasBackward0")
+_UNSQUEEZE = node_class("UnsqueezeBackward0")
 
 
 def getitem(self: Tensor, key) -> Tensor:
@@ -140,13 +141,21 @@ def getitem(self: Tensor, key) -> Tensor:
         if _gm.enabled and self._rg:
             _record(_SELECT, _basic_backward, (self,), out, (), (self._data.shape, (key,)))
         return out
-    if key.__class__ is tuple and len(key) <= self._data.ndim:  # fast path: ints and slices only
+    if key.__class__ is tuple:  # fast path: ints, slices and None only
         shape = self._data.shape
         nk = []
         rec = _gm.enabled and self._rg
         node = _ALIAS  # PyTorch names the node after the last select or non-full slice (as _node_name)
-        for d, k in enumerate(key):
+        d = -1  # the dim the next int or slice applies to (None inserts a dim, consuming none)
+        for k in key:
             c = k.__class__
+            if k is None:
+                nk.append(None)
+                node = _UNSQUEEZE
+                continue
+            d += 1
+            if d >= len(shape):
+                break  # too many indices: the general path raises PyTorch's IndexError
             if c is int:
                 n = shape[d]
                 if not -n <= k < n:

@@ -20,8 +20,7 @@ def _as_list(x) -> list:
 
 
 def _grads_for(outputs: list, grad_outputs: list) -> list:
-    from .._ops.creation import ones_like
-    from .._tensor import Tensor
+    from .._tensor import Tensor, _make
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if i < len(grad_outputs) else None
@@ -35,7 +34,8 @@ def _grads_for(outputs: list, grad_outputs: list) -> list:
             if not out._dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out._dtype}")
-            g = ones_like(out)
+            ctx = out._ctx  # the implicit 1 of a scalar loss, made directly (no factory argument parsing)
+            g = _make(ctx.backend.full(out._data.shape, 1, out._dtype, ctx.index), out._dtype, ctx)
         else:
             if g._data.shape != out._data.shape:
                 from .._device import Size

@@ -125,9 +125,10 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
 
     deps = _collect(roots)
     ready = [n for n in roots if deps.get(n, 0) == 0]
+    pop, pop_buffer, buffer_of = ready.pop, buffers.pop, buffers.get
     while ready:
-        node = ready.pop()
-        grads = buffers.pop(node)
+        node = pop()
+        grads = pop_buffer(node)
         if node._pre_hooks:
             for nr, hooks in node._pre_hooks.items():
                 for hook in list(hooks.values()):
@@ -170,12 +171,13 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
             if g is not None:
                 if g._data.shape != meta[0] or g._dtype is not meta[1]:
                     g = _fit(g, meta[0], meta[1])
-                buf = buffers.get(child)
+                buf = buffer_of(child)
                 if buf is None:
                     buf = buffers[child] = [None] * child._nout
                 buf[nr] = g if buf[nr] is None else buf[nr] + g
-            deps[child] -= 1
-            if deps[child] == 0:
+            left = deps[child] - 1
+            deps[child] = left
+            if left == 0:
                 if child in buffers:
                     ready.append(child)
                 else:
