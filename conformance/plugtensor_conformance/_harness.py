@@ -29,6 +29,15 @@ INT_DTYPES = ("uint8", "int8", "int16", "int32", "int64")
 DEFAULT_TOL = {"float64": (1e-7, 1e-9), "float32": (2e-5, 2e-6), "float16": (4e-3, 1e-3)}
 
 
+def cpu_available() -> bool:
+    """Whether a ``cpu`` backend is installed (the other device of mixed-device and transfer tests)."""
+    try:
+        pt.zeros(1, device="cpu")
+        return True
+    except RuntimeError:
+        return False
+
+
 def pt_dtype(name: str) -> pt.dtype:
     """``plugtensor.<name>``."""
     return getattr(pt, name)

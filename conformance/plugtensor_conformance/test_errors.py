@@ -7,17 +7,9 @@ import pytest
 
 import plugtensor as pt
 
-from ._harness import ALL_DTYPES, pt_dtype
+from ._harness import ALL_DTYPES, cpu_available, pt_dtype
 
 AREA = "errors"
-
-
-def _cpu_available() -> bool:
-    try:
-        pt.zeros(1, device="cpu")
-        return True
-    except RuntimeError:
-        return False
 
 
 def test_undeclared_dtypes_raise_type_error(device: str, target) -> None:
@@ -80,7 +72,7 @@ def test_bad_input(case, device: str) -> None:
 
 
 def test_mixed_devices(device: str, target) -> None:
-    if target.type == "cpu" or not _cpu_available():
+    if target.type == "cpu" or not cpu_available():
         pytest.skip("n/a: needs a second device type (cpu) besides the device under test")
     a, b = pt.ones(2, device=device), pt.ones(2, device="cpu")
     dev = str(a.device)

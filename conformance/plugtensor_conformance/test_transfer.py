@@ -7,7 +7,7 @@ import pytest
 
 import plugtensor as pt
 
-from ._harness import FLOAT_DTYPES, INT_DTYPES, assert_close, cast_values, host, pt_dtype
+from ._harness import FLOAT_DTYPES, INT_DTYPES, assert_close, cast_values, cpu_available, host, pt_dtype
 from .plugin import dtype_params
 
 AREA = "devices & transfers"
@@ -33,14 +33,6 @@ def extreme_values(dtype: str) -> np.ndarray:
 def _bits(a: np.ndarray) -> np.ndarray:
     """Compare floats by their bit patterns (so -0.0 != 0.0 and nan payloads count)."""
     return a.view(f"u{a.itemsize}") if a.dtype.kind == "f" else a
-
-
-def _cpu_available() -> bool:
-    try:
-        pt.zeros(1, device="cpu")
-        return True
-    except RuntimeError:
-        return False
 
 
 def test_declared_dtype_roundtrip(dtype: str, device: str) -> None:
@@ -79,7 +71,7 @@ def test_to_same_device_and_dtype_is_identity(dtype: str, device: str) -> None:
 
 
 def test_to_and_from_cpu(dtype: str, device: str) -> None:
-    if not _cpu_available():
+    if not cpu_available():
         pytest.skip("n/a: no cpu backend installed to transfer to")
     v = extreme_values(dtype)
     t = pt.tensor(v, device=device)
@@ -121,7 +113,7 @@ def test_numpy_conversion(device: str, target) -> None:
 
 
 def test_gradient_flows_across_devices(device: str, target) -> None:
-    if target.type == "cpu" or not _cpu_available():
+    if target.type == "cpu" or not cpu_available():
         pytest.skip("n/a: needs a second device type (cpu) besides the device under test")
     x = pt.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
     (x.to("cpu") * pt.tensor([1.0, 2.0, 3.0])).sum().backward()

@@ -18,7 +18,7 @@ import pyopencl as cl
 
 from plugtensor.backend import dtypes as D
 
-__all__ = ["Runtime", "CLArray", "Storage", "CTYPE", "NP", "UINT32", "devices", "contiguous_strides"]
+__all__ = ["Runtime", "CLArray", "Storage", "CTYPE", "NP", "UINT32", "devices", "contiguous_strides", "numel"]
 
 # OpenCL C type of each plugtensor dtype (bool is stored as one byte, 0 or 1).
 CTYPE = {"bool": "uchar", "uint8": "uchar", "int8": "char", "int16": "short", "int32": "int", "int64": "long",
@@ -33,6 +33,13 @@ class _Uint32:
 
 
 UINT32 = _Uint32()
+
+
+def numel(shape: Sequence[int]) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
 
 
 def contiguous_strides(shape: Sequence[int]) -> tuple[int, ...]:
@@ -89,10 +96,7 @@ class CLArray:
 
     @property
     def size(self) -> int:
-        n = 1
-        for s in self.shape:
-            n *= s
-        return n
+        return numel(self.shape)
 
     @property
     def itemsize(self) -> int:

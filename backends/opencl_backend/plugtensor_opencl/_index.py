@@ -36,7 +36,7 @@ import numpy as np
 
 from plugtensor.backend import dtypes as D
 
-from ._core import CTYPE, CLArray, Runtime, global_size, scalar_arg, strided_offset, unravel
+from ._core import CLArray, CTYPE, Runtime, global_size, numel, scalar_arg, strided_offset, unravel
 
 __all__ = ["kernels", "index", "index_put", "take_along_axis", "scatter_add", "nonzero", "concatenate"]
 
@@ -185,10 +185,7 @@ class _Plan:
 
     @property
     def size(self) -> int:
-        n = 1
-        for s in self.shape:
-            n *= s
-        return n
+        return numel(self.shape)
 
     def tail_args(self) -> list:
         args = []
