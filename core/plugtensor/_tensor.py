@@ -67,7 +67,10 @@ def _needs_grad(*tensors) -> bool:
 
 
 def _edge(t) -> tuple:
-    """(edge, meta) of one op input: where its gradient goes, and the shape/dtype it must have."""
+    """(edge, meta) of one op input: where its gradient goes, and the shape/dtype it must have.
+
+    The edge is ``autograd._engine.gradient_edge(t)``, inlined here because this runs for every input
+    of every recorded op; keep the two in step."""
     if t.__class__ is Tensor and t._rg:
         fn = t._grad_fn
         if fn is not None:
