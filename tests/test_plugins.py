@@ -321,3 +321,25 @@ def test_register_and_unregister_kernel_plugin_by_hand():
     finally:
         _plugins.unregister_plugin("double_exp")
     np.testing.assert_allclose(pt.exp(x).numpy(), np.exp([0.0, 1.0]), rtol=1e-6)  # x predates both changes
+
+
+class _NegMatmul:
+    """A plugin whose ``matmul`` kernel returns the negated product (so its use is visible)."""
+
+    @hookimpl
+    def plugtensor_register_kernels(self, device_type, backend):
+        return {"matmul": lambda a, b: -np.matmul(a, b)} if device_type == "cpu" else None
+
+
+def test_kernel_plugin_replaces_the_fast_2d_matmul():
+    # 2-D @ 2-D takes NumPy's fast "mm" kernel; a plugin's "matmul" must still win there.
+    a, b = pt.tensor([[1.0, 2.0], [3.0, 4.0]]), pt.tensor([[5.0, 6.0], [7.0, 8.0]])
+    want = np.array([[1.0, 2.0], [3.0, 4.0]]) @ np.array([[5.0, 6.0], [7.0, 8.0]])
+    np.testing.assert_array_equal((a @ b).numpy(), want)
+    pt.register_plugin(_NegMatmul(), name="neg_matmul")
+    try:
+        for got in (a @ b, pt.mm(a, b), pt.matmul(a, b)):
+            np.testing.assert_array_equal(got.numpy(), -want)
+    finally:
+        _plugins.unregister_plugin("neg_matmul")
+    np.testing.assert_array_equal(pt.mm(a, b).numpy(), want)

@@ -241,6 +241,10 @@ def get_backend(device_type: str):
         return b
 
 
+#: Fast kernels that specialise a table kernel under another name: "mm" is "matmul" on 2-D operands.
+_FAST_BASE = {"mm": "matmul"}
+
+
 def _build_kernels(device_type: str, b) -> dict:
     """The backend's own kernels, updated by every plugin's ``plugtensor_register_kernels``."""
     own = dict(b.kernels())
@@ -255,7 +259,8 @@ def _build_kernels(device_type: str, b) -> dict:
         kernels.update(extra)
     # Raw kernels (e.g. bare NumPy ufuncs) may stand in on the hottest paths only where no plugin
     # replaced the backend's own kernel.
-    b._fast_table = {n: f for n, f in b.fast_kernels().items() if kernels.get(n) is own.get(n)}
+    b._fast_table = {n: f for n, f in b.fast_kernels().items()
+                     if kernels.get(_FAST_BASE.get(n, n)) is own.get(_FAST_BASE.get(n, n))}
     return kernels
 
 
@@ -323,6 +328,9 @@ class DeviceContext:
         # scalar for 0-d inputs (class is not AT), which backend.as_array turns into an array.
         self.F.clear()
         self.F.update(self.K)
+        for fast, base in _FAST_BASE.items():
+            if base in self.K:
+                self.F[fast] = self.K[base]
         self.F.update(getattr(self.backend, "_fast_table", {}))
 
     def __repr__(self) -> str:

@@ -51,9 +51,18 @@ def _make(data, dtype: D.dtype, ctx) -> "Tensor":
 
 def _view_of(base: "Tensor", data) -> "Tensor":
     """A Tensor aliasing ``base``'s storage: shares its version counter, remembers its base."""
-    t = _make(data, base._dtype, base._ctx)
+    t = _new(Tensor)  # _make, inlined (views are the hot path of indexing)
+    t._data = data
+    t._dtype = base._dtype
+    t._ctx = base._ctx
+    t._rg = False
+    t._grad_fn = None
+    t._grad = None
     t._vc = base._vc
     t._base = base if base._base is None else base._base
+    t._out_nr = 0
+    t._acc = None
+    t._extra = None
     return t
 
 
@@ -86,8 +95,19 @@ def _record(cls, fn, inputs, out: "Tensor", saved=(), ctx=None) -> "Tensor":
     """Attach a node of class ``cls`` (backward ``fn``) to ``out`` with edges to ``inputs``."""
     n = len(inputs)
     if n == 1:  # unrolled for the common arities: this runs on every recorded op
-        e0, m0 = _edge(inputs[0])
-        edges, meta = (e0,), (m0,)
+        t = inputs[0]
+        if t._rg:  # _edge, inlined: a single input is a Tensor that requires grad (else no record)
+            fn0 = t._grad_fn
+            if fn0 is not None:
+                edges = ((fn0, t._out_nr),)
+            else:
+                acc = t._acc
+                if acc is None:
+                    acc = t._acc = AccumulateGrad(t)
+                edges = ((acc, 0),)
+            meta = ((t._data.shape, t._dtype),)
+        else:
+            edges, meta = (_NO_EDGE,), (None,)
     elif n == 2:
         e0, m0 = _edge(inputs[0])
         e1, m1 = _edge(inputs[1])
@@ -95,7 +115,17 @@ def _record(cls, fn, inputs, out: "Tensor", saved=(), ctx=None) -> "Tensor":
     else:
         pairs = [_edge(t) for t in inputs]
         edges, meta = tuple([p[0] for p in pairs]), tuple([p[1] for p in pairs])
-    out._grad_fn = cls(fn, edges, meta, saved, ctx)
+    # Node.__init__, inlined (one Python frame less on every recorded op); keep the two in step.
+    node = _new(cls)
+    node.next_functions = edges
+    node._fn = fn
+    node._meta = meta
+    node._saved = saved
+    k = len(saved)
+    node._versions = () if k == 0 else (saved[0]._vc[0],) if k == 1 else \
+        (saved[0]._vc[0], saved[1]._vc[0]) if k == 2 else tuple([t._vc[0] for t in saved])
+    node.ctx = ctx
+    out._grad_fn = node
     out._rg = True
     return out
 

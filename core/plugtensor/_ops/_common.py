@@ -131,6 +131,17 @@ def write_out(out: Tensor, res: Tensor, op: str) -> Tensor:
     return out
 
 
+def scatter_back(g: Tensor, shape, dim: int, index: Tensor) -> Tensor:
+    """Zeros of ``shape`` with ``g`` added at ``index`` along ``dim``: the gradient of gather-like ops
+    (gather, max/min along a dim, sort). Their forward validated ``index``, so outside
+    ``create_graph`` this calls the kernel directly, without scatter_add's checks and recording."""
+    z = g.new_zeros(shape)
+    if _gm.enabled and g._rg:
+        return z.scatter_add(dim, index, g)
+    z._ctx.K["scatter_add"](z._data, dim, index._data, g._data)
+    return z
+
+
 def _type_word(dt: D.dtype) -> str:
     return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
             "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(dt.name, dt.name)

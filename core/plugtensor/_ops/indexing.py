@@ -8,7 +8,7 @@ from .. import _dtype as D
 from .._tensor import _record, _view_of
 from ..autograd._node import node_class
 from ._common import (Tensor, _gm, _make, cast, check_inplace, exporter, fit_int_scalar, no_record, scalar,
-                      type_word, wrap_dim)
+                      scatter_back, type_word, wrap_dim)
 
 _ALL: dict[str, object] = {}
 
@@ -365,7 +365,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
 def _gather_backward(node, g):
     (index,) = node.saved_tensors
     d, shape = node.ctx
-    return (g.new_zeros(shape).scatter_add(d, index, g),)
+    return (scatter_back(g, shape, d, index),)
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:

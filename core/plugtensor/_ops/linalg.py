@@ -27,7 +27,7 @@ def _product(cls, a: Tensor, b: Tensor, op: str, out=None) -> Tensor:
     ctx = a._ctx
     if a._dtype is not b._dtype or b._ctx is not ctx or a._dtype is D.bool:
         ctx = _check_dtypes(a, b, op)
-    res = _make(ctx.K["matmul"](a._data, b._data), a._dtype, ctx)
+    res = _make((ctx.F["mm"] if op == "mm" else ctx.K["matmul"])(a._data, b._data), a._dtype, ctx)
     if _gm.enabled and (a._rg or b._rg):
         _record(cls, _BACKWARD[op], (a, b), res, (a, b))
     return write_out(out, res, op) if out is not None else res
@@ -111,7 +111,7 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
             ctx, dt = input._ctx, input._dtype
             if other._ctx is not ctx or other._dtype is not dt or dt is D.bool:
                 return _product(_MM, input, other, "mm")
-            res = _make(ctx.K["matmul"](a, b), dt, ctx)
+            res = _make(ctx.F["mm"](a, b), dt, ctx)
             if _gm.enabled and (input._rg or other._rg):
                 _record(_MM, _mm_backward, (input, other), res, (input, other))
             return res

@@ -7,7 +7,8 @@ import warnings
 from .. import _dtype as D
 from .._tensor import _record
 from ..autograd._node import node_class
-from ._common import Tensor, _gm, _make, cast, dims_arg, exporter, no_record, type_word, wrap_dim, write_out
+from ._common import (Tensor, _gm, _make, cast, dims_arg, exporter, no_record, scatter_back, type_word,
+                      wrap_dim, write_out)
 
 _ALL: dict[str, object] = {}
 
@@ -190,7 +191,7 @@ def _index_backward(node, g):
     d, keepdim, shape = node.ctx
     if not keepdim:
         g, idx = g.unsqueeze(d), idx.unsqueeze(d)
-    return (g.new_zeros(shape).scatter_add(d, idx, g),)
+    return (scatter_back(g, shape, d, idx),)
 
 
 def _extreme(kind: str):
@@ -575,7 +576,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
 def _sort_backward(node, g):
     (idx,) = node.saved_tensors
     d, shape = node.ctx
-    return (g.new_zeros(shape).scatter_add(d, idx, g),)
+    return (scatter_back(g, shape, d, idx),)
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:

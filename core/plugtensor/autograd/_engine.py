@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from .. import _dtype as D
+from .. import _tensor  # a cycle (_tensor imports this module): used at call time only
 from . import grad_mode
 from ._node import AccumulateGrad, Node
 
@@ -33,7 +35,13 @@ def _fit(g, shape, dtype):
         lead = len(gshape) - len(shape)
         inner = tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
         if not inner:  # only leading dims were broadcast (a bias): one sum, no reshape
-            return _fit(g.sum(tuple(range(lead))), shape, dtype) if lead else g
+            if not lead:
+                return g
+            dims = tuple(range(lead))
+            if g._rg or g._dtype.kind != D.FLOAT:
+                return _fit(g.sum(dims), shape, dtype)
+            # The sum op's argument checks and recording are not needed here: call its kernel.
+            return _fit(_tensor._make(g._ctx.K["sum"](g._data, dims, False), g._dtype, g._ctx), shape, dtype)
         dims = tuple(range(lead)) + inner
         if dims:
             g = g.sum(dims, keepdim=True)

@@ -36,6 +36,15 @@ _BINARY = (
 )
 _NUMPY_REDUCE_UFUNC = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum,
                        "any": np.logical_or, "all": np.logical_and}
+_dot, _F16 = np.ndarray.dot, np.dtype(np.float16)
+
+
+def _mm(a, b):
+    """2-D x 2-D product. ndarray.dot calls the same BLAS routines as np.matmul (equal results) without
+    the gufunc dispatch: 0.3 µs against 1.0 µs on 3x3. NumPy's float16 dot is slower, so it keeps matmul."""
+    return _dot(a, b) if a.dtype is not _F16 else np.matmul(a, b)
+
+
 _REDUCE = (("sum", "sum"), ("prod", "prod"), ("amax", "max"), ("amin", "min"), ("any", "any"), ("all", "all"))
 
 
@@ -231,10 +240,18 @@ class ArrayModuleBackend(Backend):
             xp.copyto(dst, src, casting="unsafe")
             return dst
 
+        def along(index, axis, shape):
+            """The fancy key that reads ``a[i][index[i][j]]`` (axis 1) from an array of ``shape``:
+            aranges on the other axes, broadcasting a size-1 axis of ``index`` or of the array as
+            take_along_axis does (but without its Python-level checks: 2.4 µs against 4.1 on 128x10)."""
+            nd = index.ndim
+            axis %= nd
+            return tuple(index if j == axis else
+                         xp.arange(s if i == 1 or s == 1 else i).reshape((1,) * j + (-1,) + (1,) * (nd - j - 1))
+                         for j, (i, s) in enumerate(zip(index.shape, shape)))
+
         def scatter_add(dst, axis, index, src):
-            idx = list(xp.indices(index.shape, sparse=True))
-            idx[axis] = index
-            xp.add.at(dst, tuple(idx), src)
+            xp.add.at(dst, along(index, axis, index.shape), src)
             return dst
 
         def index_put(a, key, values, accumulate):
@@ -258,7 +275,7 @@ class ArrayModuleBackend(Backend):
             argmax=argmax, argmin=argmin, cumsum=cumsum, cumprod=cumprod, where=where, astype=astype, copy_=copy_,
             matmul=xp.matmul, concatenate=lambda arrays, axis: xp.concatenate(arrays, axis=axis),
             # NumPy rejects 0-d input; PyTorch's gather of a 0-d tensor (index 0) is its value.
-            take_along_axis=lambda a, index, axis: xp.take_along_axis(a, index, axis=axis) if a.ndim else a.copy(),
+            take_along_axis=lambda a, index, axis: a[along(index, axis, a.shape)] if a.ndim else a.copy(),
             scatter_add=scatter_add, index=lambda a, key: arr(a[key]), index_put=index_put,
             nonzero=lambda a: xp.argwhere(a).astype(xp.int64, copy=False),
             flip=lambda a, axes: xp.flip(a, axis=axes).copy(), sort=sort,
@@ -270,7 +287,9 @@ class ArrayModuleBackend(Backend):
         if self.xp is not np:
             return {}
         # Bare ufuncs: a Python wrapper adds ~0.2 µs per call on small arrays.
-        return {name: getattr(np, attr) for name, attr in _UNARY + _BINARY}
+        fast = {name: getattr(np, attr) for name, attr in _UNARY + _BINARY}
+        fast["mm"] = _mm
+        return fast
 
     @property
     def array_type(self):

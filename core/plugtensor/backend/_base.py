@@ -175,7 +175,10 @@ class Backend:
 
     def fast_kernels(self) -> dict[str, Callable]:
         """Optional raw versions of elementwise kernels for the hottest paths. They may return a
-        non-array scalar for 0-d inputs; the core then calls :meth:`as_array` on the result."""
+        non-array scalar for 0-d inputs; the core then calls :meth:`as_array` on the result.
+
+        ``"mm"`` may also be given: ``matmul`` of two 2-D arrays only (NumPy's ``ndarray.dot``).
+        A fast kernel is used only while no plugin has replaced the table kernel it stands for."""
         return {}
 
     def as_array(self, r):
