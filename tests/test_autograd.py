@@ -283,6 +283,48 @@ def test_grad_accumulates_across_outputs():
     assert_like_torch(program)
 
 
+def test_leaf_grads_never_alias_one_another_or_the_caller():
+    # One gradient tensor reaches several leaves (AddBackward passes it to both inputs), and the
+    # caller holds it: each .grad must still accumulate on its own, and the caller's tensor stay put.
+    def program(m):
+        a, b, c = leaf(m, [1.0, 2.0]), leaf(m, [3.0, 4.0]), leaf(m, [5.0, 6.0])
+        gout = m.tensor([1.0, 10.0])
+        for _ in range(2):
+            (a + b).backward(gout)
+            (c * 1).backward(gout)
+        a.grad.mul_(100)
+        return a.grad, b.grad, c.grad, gout
+
+    assert_like_torch(program)
+
+
+def test_leaf_grad_hook_keeps_what_it_saw():
+    def program(m):
+        x = leaf(m, [1.0, 2.0])
+        seen = []
+        x.register_hook(lambda g: seen.append(g))
+        for _ in range(2):
+            (x * 3).sum().backward()
+        return seen[0], x.grad
+
+    assert_like_torch(program)
+
+
+def test_first_leaf_grad_is_taken_without_a_copy(monkeypatch):
+    # A gradient only the engine holds becomes the leaf's .grad as is (PyTorch steals it too): an MLP
+    # step copies no gradient. The values are checked against finite differences elsewhere.
+    from plugtensor._tensor import Tensor
+    copies = []
+    clone = Tensor.clone
+    monkeypatch.setattr(Tensor, "clone", lambda self, *a, **k: copies.append(self.shape) or clone(self, *a, **k))
+    w1, b1 = pt.randn(8, 5, requires_grad=True), pt.randn(5, requires_grad=True)
+    w2, b2 = pt.randn(5, 3, requires_grad=True), pt.randn(3, requires_grad=True)
+    h = (pt.randn(4, 8) @ w1 + b1).relu()
+    (h @ w2 + b2).log_softmax(1).gather(1, pt.tensor([[0], [2], [1], [0]])).mean().backward()
+    assert copies == []
+    assert all(p.grad is not None for p in (w1, b1, w2, b2))
+
+
 # -- non-leaf .grad, retain_grad --------------------------------------------------------------------
 def test_reading_grad_of_non_leaf_warns(m):
     x = m.ones(2, requires_grad=True)

@@ -41,6 +41,19 @@ def test_accumulates_into_leaves(dtype: str, device: str) -> None:
     close(x.grad, [3, 3, 3], dtype, "grad after resetting .grad to None")
 
 
+def test_leaf_grads_stay_separate(dtype: str, device: str) -> None:
+    # One gradient tensor reaches two leaves and the caller keeps it; a backend that claims sole
+    # ownership of an array (Backend.sole_owner) wrongly would let the leaves' .grad alias it.
+    a, b = leaf([1.0, 2.0], dtype, device), leaf([3.0, 4.0], dtype, device)
+    gout = pt.tensor([1.0, 10.0], dtype=pt_dtype(dtype), device=device)
+    for _ in range(2):
+        (a + b).backward(gout)
+    a.grad.mul_(3)
+    close(a.grad, [6.0, 60.0], dtype, "a.grad")
+    close(b.grad, [2.0, 20.0], dtype, "b.grad")
+    close(gout, [1.0, 10.0], dtype, "the caller's gradient")
+
+
 def test_diamond_and_broadcast(dtype: str, device: str) -> None:
     """Several paths to one leaf add up; a broadcast operand gets its gradient summed to its shape."""
     x = leaf([[1.0], [2.0]], dtype, device)         # (2, 1)

@@ -1,6 +1,7 @@
 """The Backend: devices, array metadata, views, transfers, and the kernel table from the kernel modules."""
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -117,6 +118,11 @@ class OpenCLBackend(Backend):
     def as_strided(self, a: CLArray, shape, strides, storage_offset) -> CLArray:
         return CLArray(a.storage, tuple(int(s) for s in shape), tuple(int(s) for s in strides), int(storage_offset),
                        a.dtype)
+
+    def sole_owner(self, a: CLArray) -> bool:
+        # References to a: the caller's, this parameter, getrefcount's argument. Every view of the
+        # same memory is another CLArray holding its Storage (one reference here: a.storage).
+        return sys.getrefcount(a) <= 3 and sys.getrefcount(a.storage) <= 2
 
     # -- kernels ----------------------------------------------------------------------------------
     def kernels(self) -> dict[str, Callable]:

@@ -22,7 +22,7 @@ def _keep_shape(shape, dims) -> tuple:
 
 def _expand_back(g: Tensor, shape, dims, keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back to the input's shape."""
-    if not keepdim:
+    if not keepdim and dims != tuple(range(len(dims))):  # expand itself adds missing leading dims
         g = g.reshape(_keep_shape(shape, dims))
     return g.expand(shape)
 

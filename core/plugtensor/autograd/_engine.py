@@ -5,6 +5,7 @@ backward has to undo broadcasting itself.
 """
 from __future__ import annotations
 
+import sys
 from typing import Sequence
 
 from .. import _dtype as D
@@ -161,7 +162,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
                     results[j] = grads[nr]
         if type(node) is AccumulateGrad:
             if accumulate and (inputs is None or (node, 0) in capture):
-                _accumulate(node.variable, grads[0], create_graph)
+                _accumulate(node.variable, grads, create_graph)
             continue
         if needed is not None and node not in needed:
             continue
@@ -192,6 +193,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
                     # Every path into this node carried no gradient: skip it, but release its
                     # dependents' counts so the rest of the graph still runs.
                     _skip(child, deps, buffers, ready)
+        g = in_grads = None  # hold no gradient past its node: _accumulate counts who else holds one
     if accumulate:
         return None
     for j, r in enumerate(results):
@@ -216,15 +218,23 @@ def _skip(node, deps, buffers, ready) -> None:
                     stack.append(child)
 
 
-def _accumulate(var, g, create_graph: bool) -> None:
-    if not create_graph:
-        g = g.detach()
+def _accumulate(var, grads: list, create_graph: bool) -> None:
+    """Add ``grads[0]`` into ``var.grad``, taking it out of the list.
+
+    A leaf's first gradient is kept as its ``.grad`` when nothing else holds it or its memory
+    (PyTorch "steals" it the same way); otherwise it is copied, because later accumulation writes
+    into ``.grad`` in place and must not change a tensor the caller, a hook or another leaf holds."""
+    g = grads[0]
+    grads[0] = None
     if var._grad is None:
-        # A fresh tensor of its own: the gradient may be a view (an expanded broadcast) or a tensor
-        # the caller still holds, and later accumulation writes into it in place.
-        var._grad = g.clone() if g._base is not None else g
+        # References to g: this frame's and getrefcount's argument. A view (base set) shares memory.
+        owned = sys.getrefcount(g) <= 2 and g._base is None and g._ctx.backend.sole_owner(g._data)
+        if create_graph:
+            var._grad = g if owned else g.clone()  # recorded: .grad stays differentiable
+        else:
+            var._grad = g if owned and g._grad_fn is None and not g._rg else g.detach().clone()
     elif create_graph or var._grad.requires_grad:
         var._grad = var._grad + g
     else:
         with grad_mode.no_grad():
-            var._grad.add_(g)
+            var._grad.add_(g.detach())

@@ -6,6 +6,7 @@ and from host memory) is a method to override.
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -103,6 +104,8 @@ class ArrayModuleBackend(Backend):
         return self.xp.empty(shape, dtype=self.xp_dtype(dtype))
 
     def full(self, shape, value, dtype, index):
+        if value.__class__ in (int, bool) and value == 0:  # zeros: np.full costs 0.9 µs, np.zeros 0.2
+            return self.xp.zeros(shape, dtype=self.xp_dtype(dtype))
         return self.xp.full(shape, value, dtype=self.xp_dtype(dtype))
 
     def from_host(self, host, dtype, index, share=False):
@@ -184,11 +187,20 @@ class ArrayModuleBackend(Backend):
         return self._restride(a, tuple(shape), tuple(s * a.itemsize for s in strides))
 
     def permute(self, a, axes):
-        return self.xp.transpose(a, axes)
+        # The method skips np.transpose's Python-level dispatch (1 µs -> 0.2 µs)
+        return a.transpose(axes) if self.xp is np else self.xp.transpose(a, axes)
 
     def expand(self, a, shape):
         if 0 in shape:  # nothing to protect: an empty expanded view stays writable, as in PyTorch
             return super().expand(a, shape)
+        if self.xp is np and a.flags.c_contiguous:
+            # A read-only strided view over a's own buffer: 0.6 µs against np.broadcast_to's 2.4.
+            lead = len(shape) - a.ndim
+            strides = (0,) * lead + tuple(0 if s == 1 and n != 1 else t
+                                          for s, t, n in zip(a.shape, a.strides, shape[lead:]))
+            r = np.ndarray(shape, a.dtype, a, 0, strides)
+            r.flags.writeable = False
+            return r
         return self.xp.broadcast_to(a, shape)
 
     def basic_index(self, a, key):
@@ -297,6 +309,11 @@ class ArrayModuleBackend(Backend):
 
     def as_array(self, r):
         return self.xp.asarray(r)
+
+    def sole_owner(self, a) -> bool:
+        # References: the caller's (a tensor's slot), this parameter and getrefcount's argument; a
+        # view of a, or another tensor over it, adds one. A view itself (base set) shares memory.
+        return self.xp is np and sys.getrefcount(a) <= 3 and a.base is None
 
     def _as_array(self, r):
         return r if isinstance(r, self.xp.ndarray) else self.xp.asarray(r)

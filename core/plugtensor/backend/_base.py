@@ -184,6 +184,12 @@ class Backend:
     def as_array(self, r):
         return r
 
+    def sole_owner(self, a) -> bool:
+        """True when nothing but the caller's reference holds ``a`` or its memory (no other array,
+        view or tensor), so the core may keep ``a`` where it would otherwise copy it: a leaf's first
+        ``.grad`` takes the gradient array the backward pass produced. The default never claims it."""
+        return False
+
     def kernels(self) -> dict[str, Callable]:
         """name -> callable for every kernel in :data:`KERNEL_NAMES` this backend provides.
 
