@@ -526,3 +526,31 @@ def test_error_messages_name_the_problem() -> None:
         pt.ones(2, 3).sum(2)
     with pytest.raises(RuntimeError, match="mean.*Long"):
         pt.tensor([1, 2]).mean()
+
+
+@pytest.mark.parametrize("shape", [(4096, 10), (128, 16), (3, 512, 2), (2048, 1)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "bool"])
+def test_reductions_over_many_short_rows(shape, dtype):
+    # The NumPy backend reduces many short rows through a transposed copy; the values, dtypes and
+    # shapes must be those of the plain reduction (NumPy float64 reference), NaN included.
+    rng = np.random.default_rng(len(shape) + shape[-1])
+    x = rng.standard_normal(shape) * 3
+    if dtype == "bool":
+        x = x > 2
+    elif dtype.startswith("int"):
+        x = np.rint(x)
+    elif shape[-1] > 1:
+        x.reshape(-1, shape[-1])[5, 1] = np.nan  # one row whose max, min, sum and prod are all NaN
+    t = pt.tensor(x.astype(dtype))
+    ops = {"any": np.any, "all": np.all} if dtype == "bool" else \
+        {"sum": np.sum, "amax": np.max, "amin": np.min, "prod": np.prod}
+    for name, ref in ops.items():
+        for keepdim in (False, True):
+            got = getattr(t, name)(-1, keepdim=keepdim)
+            want = ref(x.astype(np.float64) if dtype != "bool" else x, axis=-1, keepdims=keepdim)
+            assert got.shape == want.shape
+            assert str(got.dtype) == str(getattr(torch.tensor(x.astype(dtype)), name)(-1).dtype).replace("torch",
+                                                                                                      "plugtensor")
+            np.testing.assert_allclose(got.numpy().astype(np.float64), want.astype(np.float64), rtol=1e-5,
+                                       atol=1e-5 if dtype == "float32" else 0, equal_nan=True,
+                                       err_msg=f"{name} keepdim={keepdim}")

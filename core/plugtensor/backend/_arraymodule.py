@@ -335,6 +335,9 @@ class ArrayModuleBackend(Backend):
             ufunc = _NUMPY_REDUCE_UFUNC[name]
 
             def reduce_np(a, axes, keepdim, dtype=None):
+                if axes is not None and len(axes) == 1 and a.ndim > 1 and axes[0] == a.ndim - 1 \
+                        and a.shape[-1] <= _SHORT_ROW and a.size >= _SHORT_ROW_MIN_SIZE and a.flags.c_contiguous:
+                    return _reduce_short_rows(ufunc, a, keepdim, None if dtype is None else to_xp(dtype))
                 if dtype is None:
                     return ufunc.reduce(a, axis=axes, keepdims=keepdim, out=...)
                 return ufunc.reduce(a, axis=axes, keepdims=keepdim, dtype=to_xp(dtype), out=...)
@@ -345,6 +348,18 @@ class ArrayModuleBackend(Backend):
                 return arr(fn(a, axis=axes, keepdims=keepdim))
             return arr(fn(a, axis=axes, keepdims=keepdim, dtype=to_xp(dtype)))
         return reduce
+
+
+# NumPy reduces short contiguous rows one row at a time (4096x10: max 179 µs, sum 80 µs); reducing
+# a transposed copy along axis 0 runs vectorised across rows instead (22 µs and 24 µs). Measured
+# crossover: rows of up to 16 elements, from about a thousand elements in all.
+_SHORT_ROW, _SHORT_ROW_MIN_SIZE = 16, 1024
+
+
+def _reduce_short_rows(ufunc, a, keepdim: bool, dtype):
+    n = a.shape[-1]
+    r = ufunc.reduce(a.reshape(-1, n).T.copy(), axis=0, dtype=dtype)
+    return r.reshape(a.shape[:-1] + ((1,) if keepdim else ()))
 
 
 def _none_strides(a, key, out_strides) -> tuple:
