@@ -325,6 +325,15 @@ def test_first_leaf_grad_is_taken_without_a_copy(monkeypatch):
     assert all(p.grad is not None for p in (w1, b1, w2, b2))
 
 
+def test_relu_gradient_at_nan_zero_and_negatives():
+    def program(m):
+        x = leaf(m, [float("nan"), -1.0, 0.0, 2.0, float("inf")])
+        x.relu().backward(m.tensor([1.0, 2.0, 3.0, 4.0, 5.0]))
+        return x.grad
+
+    assert_like_torch(program)
+
+
 # -- non-leaf .grad, retain_grad --------------------------------------------------------------------
 def test_reading_grad_of_non_leaf_warns(m):
     x = m.ones(2, requires_grad=True)

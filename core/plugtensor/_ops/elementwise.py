@@ -30,6 +30,7 @@ def _sigmoid_fwd(K, x):
     return K["reciprocal"](K["add"](K["exp"](K["neg"](x)), 1))
 
 
+# relu's gradient is PyTorch's threshold_backward: zero where y <= 0, so a NaN passes it through.
 def _relu_fwd(K, x):
     return K["maximum"](x, 0)
 
@@ -64,7 +65,7 @@ _UNARY = [
     ("cosh",       "CoshBackward0",       "float", "x", lambda g, x, y: g * x.sinh(), None),
     ("tanh",       "TanhBackward0",       "float", "y", lambda g, x, y: g * (1 - y * y), None),
     ("sigmoid",    "SigmoidBackward0",    "float", "y", lambda g, x, y: g * y * (1 - y), _sigmoid_fwd),
-    ("relu",       "ReluBackward0",       "same",  "y", lambda g, x, y: g * (y > 0), _relu_fwd),
+    ("relu",       "ReluBackward0",       "same",  "y", lambda g, x, y: g * (y <= 0).logical_not(), _relu_fwd),
     ("sign",       "SignBackward0",       "same",  "",  _zero_grad, None),
     ("floor",      "FloorBackward0",      "same",  "",  _zero_grad, None),
     ("ceil",       "CeilBackward0",       "same",  "",  _zero_grad, None),

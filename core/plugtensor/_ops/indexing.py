@@ -331,11 +331,19 @@ _INDEX_SELECT = node_class("IndexSelectBackward0")
 _MASKED_FILL = node_class("MaskedFillBackward0")
 
 
+def _index_range(index: Tensor) -> tuple[int, int]:
+    """The smallest and largest entry of a non-empty integer tensor, from the raw kernels (no tensors
+    made, nothing recorded)."""
+    ctx, a = index._ctx, index._data
+    return (int(ctx.backend.to_host(ctx.K["amin"](a, None, False))),
+            int(ctx.backend.to_host(ctx.K["amax"](a, None, False))))
+
+
 def _check_index(index: Tensor, size: int, dim: int, op: str) -> None:
     if index._dtype is not D.int64:
         raise RuntimeError(f"{op}(): Expected dtype int64 for index")
     if index.numel():
-        lo, hi = int(index.min().item()), int(index.max().item())
+        lo, hi = _index_range(index)
         if lo < 0 or hi >= size:  # unlike t[idx], gather and scatter do not wrap negative indices
             raise RuntimeError(f"index {hi if hi >= size else lo} is out of bounds for dimension {dim} with size "
                                f"{size}")
@@ -401,7 +409,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise RuntimeError("index_select(): Expected dtype int32/int64 for index")
     n = input._data.shape[d] if input._data.ndim else 1
     if index.numel():
-        lo, hi = int(index.min().item()), int(index.max().item())
+        lo, hi = _index_range(index)
         if lo < 0 or hi >= n:
             raise IndexError(f"index out of range in self")
     idx = index._ctx.backend.reshape_view(index._data, (1,)) if index._data.ndim == 0 else index._data
@@ -512,7 +520,9 @@ def take(input: Tensor, index: Tensor) -> Tensor:
         raise RuntimeError(f"take(): Expected a long tensor for index, but got {got}")
     n = input.numel()
     if index.numel():
-        lo, hi = int(index.min().item()), int(index.max().item())
+        ctx, d = index._ctx, index._data  # the raw kernels: no tensors made, nothing recorded
+        lo = int(ctx.backend.to_host(ctx.K["amin"](d, None, False)))
+        hi = int(ctx.backend.to_host(ctx.K["amax"](d, None, False)))
         if lo < -n or hi >= n:
             raise IndexError(f"out of range: tried to access index {hi if hi >= n else lo} on a tensor of {n} "
                              f"elements.")

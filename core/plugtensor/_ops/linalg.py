@@ -35,8 +35,14 @@ def _product(cls, a: Tensor, b: Tensor, op: str, out=None) -> Tensor:
 
 def _mm_backward(node, g):
     a, b = node.saved_tensors
-    return (g.mm(b.t()) if node.needs_input_grad(0) else None,
-            a.t().mm(g) if node.needs_input_grad(1) else None)
+    (ea, _), (eb, _) = node.next_functions
+    if _gm.enabled:  # create_graph: differentiable ops
+        return (g.mm(b.t()) if ea is not None else None, a.t().mm(g) if eb is not None else None)
+    # The kernels directly (the hot path of every training step): g, a and b share device and dtype.
+    ctx = g._ctx
+    mm, tr, dt = ctx.F["mm"], ctx.backend.permute, g._dtype
+    return (_make(mm(g._data, tr(b._data, (1, 0))), dt, ctx) if ea is not None else None,
+            _make(mm(tr(a._data, (1, 0)), g._data), dt, ctx) if eb is not None else None)
 
 
 def _bmm_backward(node, g):

@@ -555,7 +555,10 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
 def _log_softmax_backward(node, g):
     (y,) = node.saved_tensors
     d = node.ctx
-    return (g - y.exp() * g.sum(d, keepdim=True),)
+    if _gm.enabled or not y._data.ndim:  # create_graph (differentiable ops), or a 0-d input
+        return (g - y.exp() * g.sum(d, keepdim=True),)
+    K, gd = g._ctx.K, g._data  # the same, on the kernels directly (every classifier's training step)
+    return (_make(K["sub"](gd, K["mul"](K["exp"](y._data), K["sum"](gd, (d,), True))), g._dtype, g._ctx),)
 
 
 _SORT = node_class("SortBackward0")

@@ -34,41 +34,44 @@ def _fit(g, shape, dtype):
     gshape = g._data.shape
     if gshape != shape:
         lead = len(gshape) - len(shape)
-        inner = tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
-        if not inner:  # only leading dims were broadcast (a bias): one sum, no reshape
-            if not lead:
-                return g
-            dims = tuple(range(lead))
+        if lead > 0 and gshape[lead:] == shape:  # only leading dims were broadcast (a bias): one sum
+            dims = _LEADING[lead] if lead < len(_LEADING) else tuple(range(lead))
             if g._rg or g._dtype.kind != D.FLOAT:
-                return _fit(g.sum(dims), shape, dtype)
-            # The sum op's argument checks and recording are not needed here: call its kernel.
-            return _fit(_tensor._make(g._ctx.K["sum"](g._data, dims, False), g._dtype, g._ctx), shape, dtype)
-        dims = tuple(range(lead)) + inner
-        if dims:
-            g = g.sum(dims, keepdim=True)
-        if lead:
-            g = g.reshape(shape)
+                g = g.sum(dims)
+            else:  # the sum op's argument checks and recording are not needed here: its kernel
+                g = _tensor._make(g._ctx.K["sum"](g._data, dims, False), g._dtype, g._ctx)
+        else:
+            inner = tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+            dims = tuple(range(lead)) + inner
+            if dims:
+                g = g.sum(dims, keepdim=True)
+            if lead:
+                g = g.reshape(shape)
     if g._dtype is not dtype:
         g = g.to(dtype)
     return g
 
 
+_LEADING = tuple(tuple(range(n)) for n in range(8))
+
+
 def _collect(roots: Sequence[Node]) -> dict[Node, int]:
     """Count, for every node reachable from ``roots``, how many edges point at it."""
     deps: dict[Node, int] = {}
-    seen = set()
+    root_set = set(roots)
     stack = list(roots)
-    for r in roots:
-        seen.add(r)
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        for child, _ in node.next_functions:
+        for child, _ in pop().next_functions:
             if child is None:
                 continue
-            deps[child] = deps.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
+            n = deps.get(child)
+            if n is None:  # first visit (a root is walked from the start)
+                deps[child] = 1
+                if child not in root_set:
+                    push(child)
+            else:
+                deps[child] = n + 1
     return deps
 
 
@@ -135,6 +138,8 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
     deps = _collect(roots)
     ready = [n for n in roots if deps.get(n, 0) == 0]
     pop, pop_buffer, buffer_of = ready.pop, buffers.pop, buffers.get
+    leaves: list = []
+    direct_leaves = accumulate and inputs is None
     while ready:
         node = pop()
         grads = pop_buffer(node)
@@ -173,7 +178,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
                 if new is not None:
                     in_grads = tuple(new)
         if not retain_graph and node._saved:
-            node.release()
+            node._saved = None  # Node.release, inlined
         for (child, nr), g, meta in zip(node.next_functions, in_grads, node._meta):
             if child is None:
                 continue
@@ -188,12 +193,19 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
             deps[child] = left
             if left == 0:
                 if child in buffers:
-                    ready.append(child)
+                    if direct_leaves and child.__class__ is AccumulateGrad and child._pre_hooks is None:
+                        leaves.append(child)
+                    else:
+                        ready.append(child)
                 else:
                     # Every path into this node carried no gradient: skip it, but release its
                     # dependents' counts so the rest of the graph still runs.
                     _skip(child, deps, buffers, ready)
         g = in_grads = None  # hold no gradient past its node: _accumulate counts who else holds one
+        if leaves:  # leaves without hooks: accumulated here rather than scheduled as nodes
+            for leaf in leaves:
+                _accumulate(leaf.variable, pop_buffer(leaf), create_graph)
+            leaves.clear()
     if accumulate:
         return None
     for j, r in enumerate(results):

@@ -43,7 +43,6 @@ class Node:
     # Rarely set fields live in __dict__ with class-level defaults, so recording a node (on every
     # differentiable op) sets only the five fields every node has.
     __slots__ = ("next_functions", "_fn", "_saved", "_versions", "_meta", "ctx", "__dict__", "__weakref__")
-    _freed = False
     _pre_hooks = None  # {output_nr: {key: hook}} -- tensor hooks of this node's outputs
     _hooks = None      # {key: hook(grad_inputs, grad_outputs)}
     _retain = None     # {output_nr: weakref to a non-leaf tensor that retains its grad}
@@ -74,9 +73,9 @@ class Node:
     @property
     def saved_tensors(self) -> tuple:
         """The tensors saved for backward, after checking none was modified in place since."""
-        if self._freed:
-            raise RuntimeError(_FREED_MSG)
         saved = self._saved
+        if saved is None:  # released by a backward without retain_graph
+            raise RuntimeError(_FREED_MSG)
         for t, v in zip(saved, self._versions):
             if t._vc[0] != v:
                 raise RuntimeError(
@@ -89,8 +88,7 @@ class Node:
     def release(self) -> None:
         """Free saved tensors (after a backward without ``retain_graph``)."""
         if self._saved:
-            self._saved = ()
-            self._freed = True
+            self._saved = None
 
     def register_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(grad_inputs, grad_outputs)`` runs after this node's backward."""
