@@ -15,6 +15,7 @@ from . import _dtype as D
 from . import _printing
 from ._device import Size, device
 from ._plugins import get_context
+from . import autograd as _autograd
 from .autograd import _engine, grad_mode
 from .autograd._node import AccumulateGrad, RemovableHandle
 
@@ -343,8 +344,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
         """Compute the gradient of this tensor w.r.t. graph leaves, accumulating into their ``.grad``."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> "Tensor":
         """A tensor sharing storage (and version counter) with this one, outside the graph."""

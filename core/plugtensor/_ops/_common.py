@@ -135,10 +135,11 @@ def scatter_back(g: Tensor, shape, dim: int, index: Tensor) -> Tensor:
     """Zeros of ``shape`` with ``g`` added at ``index`` along ``dim``: the gradient of gather-like ops
     (gather, max/min along a dim, sort). Their forward validated ``index``, so outside
     ``create_graph`` this calls the kernel directly, without scatter_add's checks and recording."""
-    z = g.new_zeros(shape)
+    ctx = g._ctx
+    z = _make(ctx.backend.full(tuple(shape), 0, g._dtype, ctx.index), g._dtype, ctx)
     if _gm.enabled and g._rg:
         return z.scatter_add(dim, index, g)
-    z._ctx.K["scatter_add"](z._data, dim, index._data, g._data)
+    ctx.K["scatter_add"](z._data, dim, index._data, g._data)
     return z
 
 

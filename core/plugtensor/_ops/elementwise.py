@@ -30,7 +30,16 @@ def _sigmoid_fwd(K, x):
     return K["reciprocal"](K["add"](K["exp"](K["neg"](x)), 1))
 
 
-# relu's gradient is PyTorch's threshold_backward: zero where y <= 0, so a NaN passes it through.
+def _relu_grad(g, x, y):
+    """PyTorch's threshold_backward: zero where y <= 0, so a NaN passes the gradient through. A
+    backend may give it as one kernel, ``relu_backward(g, y)``, used outside create_graph."""
+    if not _gm.enabled and g._ctx is y._ctx and g._dtype is y._dtype:
+        kern = g._ctx.K.get("relu_backward")
+        if kern is not None:
+            return _make(kern(g._data, y._data), g._dtype, g._ctx)
+    return g * (y <= 0).logical_not()
+
+
 def _relu_fwd(K, x):
     return K["maximum"](x, 0)
 
@@ -65,7 +74,7 @@ _UNARY = [
     ("cosh",       "CoshBackward0",       "float", "x", lambda g, x, y: g * x.sinh(), None),
     ("tanh",       "TanhBackward0",       "float", "y", lambda g, x, y: g * (1 - y * y), None),
     ("sigmoid",    "SigmoidBackward0",    "float", "y", lambda g, x, y: g * y * (1 - y), _sigmoid_fwd),
-    ("relu",       "ReluBackward0",       "same",  "y", lambda g, x, y: g * (y <= 0).logical_not(), _relu_fwd),
+    ("relu",       "ReluBackward0",       "same",  "y", _relu_grad, _relu_fwd),
     ("sign",       "SignBackward0",       "same",  "",  _zero_grad, None),
     ("floor",      "FloorBackward0",      "same",  "",  _zero_grad, None),
     ("ceil",       "CeilBackward0",       "same",  "",  _zero_grad, None),

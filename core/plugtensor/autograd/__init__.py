@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from .. import _tensor as _T  # a cycle (_tensor imports this package): its names are read at call time
 from . import _engine
 from ._function import Function, FunctionCtx
 from ._node import Node
@@ -15,12 +16,11 @@ __all__ = ["backward", "grad", "Function", "FunctionCtx", "Variable", "Node", "n
 def _as_list(x) -> list:
     if x is None:
         return []
-    from .._tensor import Tensor
-    return [x] if isinstance(x, Tensor) else list(x)
+    return [x] if isinstance(x, _T.Tensor) else list(x)
 
 
 def _grads_for(outputs: list, grad_outputs: list) -> list:
-    from .._tensor import Tensor, _make
+    Tensor, _make = _T.Tensor, _T._make
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if i < len(grad_outputs) else None

@@ -42,10 +42,7 @@ class _GradModeBase:
         self = super().__new__(cls)
         if callable(func):  # used as a bare decorator: @no_grad
             return self(func)
-        return self
-
-    def __init__(self, func=None) -> None:
-        pass
+        return self  # no __init__: object's takes the argument, one Python call less per `with`
 
 
 class no_grad(_GradModeBase):
