@@ -17,7 +17,7 @@ from ._device import Size, device
 from ._plugins import get_context
 from . import autograd as _autograd
 from .autograd import _engine, grad_mode
-from .autograd._node import AccumulateGrad, RemovableHandle
+from .autograd._node import AccumulateGrad, RemovableHandle, next_sequence_nr
 
 _NO_EDGE = (None, 0)
 
@@ -126,6 +126,7 @@ def _record(cls, fn, inputs, out: "Tensor", saved=(), ctx=None) -> "Tensor":
     node._versions = () if k == 0 else (saved[0]._vc[0],) if k == 1 else \
         (saved[0]._vc[0], saved[1]._vc[0]) if k == 2 else tuple([t._vc[0] for t in saved])
     node.ctx = ctx
+    node._seq = next_sequence_nr()
     out._grad_fn = node
     out._rg = True
     return out

@@ -6,6 +6,7 @@ backward has to undo broadcasting itself.
 from __future__ import annotations
 
 import sys
+from heapq import heappop, heappush
 from typing import Sequence
 
 from .. import _dtype as D
@@ -55,26 +56,6 @@ def _fit(g, shape, dtype):
 _LEADING = tuple(tuple(range(n)) for n in range(8))
 
 
-def _collect(roots: Sequence[Node]) -> dict[Node, int]:
-    """Count, for every node reachable from ``roots``, how many edges point at it."""
-    deps: dict[Node, int] = {}
-    root_set = set(roots)
-    stack = list(roots)
-    pop, push = stack.pop, stack.append
-    while stack:
-        for child, _ in pop().next_functions:
-            if child is None:
-                continue
-            n = deps.get(child)
-            if n is None:  # first visit (a root is walked from the start)
-                deps[child] = 1
-                if child not in root_set:
-                    push(child)
-            else:
-                deps[child] = n + 1
-    return deps
-
-
 def _needed(roots: Sequence[Node], targets: set) -> set:
     """Nodes whose backward must run so that gradients reach some target node.
 
@@ -111,8 +92,13 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
 
 
 def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused, accumulate):
+    # Order: every node is created after the nodes of its inputs, so its sequence number is larger;
+    # running the pending node with the largest number first means every gradient flowing into a
+    # node has arrived before it runs. No dependency count (no walk of the graph) is needed, and a
+    # node that receives no gradient is never scheduled. Leaves (AccumulateGrad) run last.
     buffers: dict[Node, list] = {}
-    roots = []
+    heap: list = []  # (-sequence number, node)
+    leaves: list = []  # AccumulateGrad nodes, in the order their first gradient arrived
     for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
         node, nr = gradient_edge(t)
         if node is None:
@@ -120,10 +106,14 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
         buf = buffers.get(node)
         if buf is None:
             buf = buffers[node] = [None] * node._nout
-            roots.append(node)
+            if type(node) is AccumulateGrad:
+                leaves.append(node)
+            else:
+                heappush(heap, (-node._seq, node))
         if type(node) is AccumulateGrad:
             g = g.detach().clone()  # a leaf's .grad must not alias the caller's gradient tensor
         buf[nr] = g if buf[nr] is None else buf[nr] + g
+    g = None
 
     capture: dict[tuple, int] = {}
     if inputs is not None:
@@ -133,42 +123,14 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             capture[(node, nr)] = j
     results = [None] * (len(inputs) if inputs is not None else 0)
-    needed = _needed(roots, {n for n, _ in capture}) if inputs is not None else None
+    needed = _needed([n for _, n in heap] + leaves, {n for n, _ in capture}) if inputs is not None else None
 
-    deps = _collect(roots)
-    ready = [n for n in roots if deps.get(n, 0) == 0]
-    pop, pop_buffer, buffer_of = ready.pop, buffers.pop, buffers.get
-    leaves: list = []
-    direct_leaves = accumulate and inputs is None
-    while ready:
-        node = pop()
+    pop_buffer, buffer_of = buffers.pop, buffers.get
+    while heap:
+        node = heappop(heap)[1]
         grads = pop_buffer(node)
-        if node._pre_hooks:
-            for nr, hooks in node._pre_hooks.items():
-                for hook in list(hooks.values()):
-                    if nr == -1:
-                        new = hook(tuple(grads))
-                        if new is not None:
-                            grads = list(new)
-                    elif grads[nr] is not None:
-                        new = hook(grads[nr])
-                        if new is not None:
-                            grads[nr] = new
-        if node._retain:
-            for nr, ref in node._retain.items():
-                t = ref()
-                if t is not None and grads[nr] is not None:
-                    g = grads[nr] if create_graph else grads[nr].detach()
-                    t._grad = g.clone() if t._grad is None else t._grad + g
-        if capture:
-            for nr in range(node._nout):
-                j = capture.get((node, nr))
-                if j is not None:
-                    results[j] = grads[nr]
-        if type(node) is AccumulateGrad:
-            if accumulate and (inputs is None or (node, 0) in capture):
-                _accumulate(node.variable, grads, create_graph)
-            continue
+        if node._pre_hooks or node._retain or capture:
+            grads = _arrived(node, grads, create_graph, capture, results)
         if needed is not None and node not in needed:
             continue
         in_grads = node._fn(node, *grads)
@@ -180,32 +142,25 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
         if not retain_graph and node._saved:
             node._saved = None  # Node.release, inlined
         for (child, nr), g, meta in zip(node.next_functions, in_grads, node._meta):
-            if child is None:
+            if child is None or g is None:
                 continue
-            if g is not None:
-                if g._data.shape != meta[0] or g._dtype is not meta[1]:
-                    g = _fit(g, meta[0], meta[1])
-                buf = buffer_of(child)
-                if buf is None:
-                    buf = buffers[child] = [None] * child._nout
-                buf[nr] = g if buf[nr] is None else buf[nr] + g
-            left = deps[child] - 1
-            deps[child] = left
-            if left == 0:
-                if child in buffers:
-                    if direct_leaves and child.__class__ is AccumulateGrad and child._pre_hooks is None:
-                        leaves.append(child)
-                    else:
-                        ready.append(child)
+            if g._data.shape != meta[0] or g._dtype is not meta[1]:
+                g = _fit(g, meta[0], meta[1])
+            buf = buffer_of(child)
+            if buf is None:
+                buf = buffers[child] = [None] * child._nout
+                if child.__class__ is AccumulateGrad:
+                    leaves.append(child)
                 else:
-                    # Every path into this node carried no gradient: skip it, but release its
-                    # dependents' counts so the rest of the graph still runs.
-                    _skip(child, deps, buffers, ready)
+                    heappush(heap, (-child._seq, child))
+            buf[nr] = g if buf[nr] is None else buf[nr] + g
         g = in_grads = None  # hold no gradient past its node: _accumulate counts who else holds one
-        if leaves:  # leaves without hooks: accumulated here rather than scheduled as nodes
-            for leaf in leaves:
-                _accumulate(leaf.variable, pop_buffer(leaf), create_graph)
-            leaves.clear()
+    for leaf in leaves:
+        grads = pop_buffer(leaf)
+        if leaf._pre_hooks or capture:
+            grads = _arrived(leaf, grads, create_graph, capture, results)
+        if accumulate and (inputs is None or (leaf, 0) in capture):
+            _accumulate(leaf.variable, grads, create_graph)
     if accumulate:
         return None
     for j, r in enumerate(results):
@@ -215,19 +170,31 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
     return tuple(results)
 
 
-def _skip(node, deps, buffers, ready) -> None:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        for child, _ in n.next_functions:
-            if child is None:
-                continue
-            deps[child] -= 1
-            if deps[child] == 0:
-                if child in buffers:
-                    ready.append(child)
-                else:
-                    stack.append(child)
+def _arrived(node, grads: list, create_graph: bool, capture: dict, results: list) -> list:
+    """A node's gradients are complete: run its tensor hooks, fill retained .grad, capture inputs."""
+    if node._pre_hooks:
+        for nr, hooks in node._pre_hooks.items():
+            for hook in list(hooks.values()):
+                if nr == -1:
+                    new = hook(tuple(grads))
+                    if new is not None:
+                        grads = list(new)
+                elif grads[nr] is not None:
+                    new = hook(grads[nr])
+                    if new is not None:
+                        grads[nr] = new
+    if node._retain:
+        for nr, ref in node._retain.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                g = grads[nr] if create_graph else grads[nr].detach()
+                t._grad = g.clone() if t._grad is None else t._grad + g
+    if capture:
+        for nr in range(node._nout):
+            j = capture.get((node, nr))
+            if j is not None:
+                results[j] = grads[nr]
+    return grads
 
 
 def _accumulate(var, grads: list, create_graph: bool) -> None:

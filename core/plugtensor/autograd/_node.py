@@ -6,15 +6,21 @@ Every differentiable op records one :class:`Node` whose class is named as PyTorc
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any, Callable
 
-__all__ = ["Node", "AccumulateGrad", "node_class", "RemovableHandle"]
+__all__ = ["Node", "AccumulateGrad", "node_class", "RemovableHandle", "next_sequence_nr"]
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
     "have already been freed). Saved intermediate values of the graph are freed when you call "
     ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
     "graph a second time or if you need to access saved tensors after calling backward.")
+
+
+#: Creation order of nodes: a node is always created after the nodes of its inputs, so the engine
+#: runs pending nodes from the largest number down (PyTorch's Node.sequence_nr plays the same part).
+next_sequence_nr = itertools.count(1).__next__
 
 
 class RemovableHandle:
@@ -42,7 +48,7 @@ class Node:
 
     # Rarely set fields live in __dict__ with class-level defaults, so recording a node (on every
     # differentiable op) sets only the five fields every node has.
-    __slots__ = ("next_functions", "_fn", "_saved", "_versions", "_meta", "ctx", "__dict__", "__weakref__")
+    __slots__ = ("next_functions", "_fn", "_saved", "_versions", "_meta", "ctx", "_seq", "__dict__", "__weakref__")
     _pre_hooks = None  # {output_nr: {key: hook}} -- tensor hooks of this node's outputs
     _hooks = None      # {key: hook(grad_inputs, grad_outputs)}
     _retain = None     # {output_nr: weakref to a non-leaf tensor that retains its grad}
@@ -58,6 +64,7 @@ class Node:
         self._versions = () if n == 0 else (saved[0]._vc[0],) if n == 1 else \
             (saved[0]._vc[0], saved[1]._vc[0]) if n == 2 else tuple([t._vc[0] for t in saved])
         self.ctx = ctx
+        self._seq = next_sequence_nr()
         if nout != 1:
             self._nout = nout
 
