@@ -304,6 +304,8 @@ class ArrayModuleBackend(Backend):
             flip=lambda a, axes: xp.flip(a, axis=axes).copy(), sort=sort,
             contiguous=xp.ascontiguousarray, clone=lambda a: a.copy(),
         )
+        if xp is np:
+            k.update(softmax=_np_softmax, log_softmax=_np_log_softmax)
         return k
 
     def fast_kernels(self) -> dict[str, Callable]:
@@ -371,6 +373,31 @@ def _reduce_short_rows(ufunc, a, keepdim: bool, dtype):
     n = a.shape[-1]
     r = ufunc.reduce(a.reshape(-1, n).T.copy(), axis=0, dtype=dtype)
     return r.reshape(a.shape[:-1] + ((1,) if keepdim else ()))
+
+
+def _np_reduce_keep(ufunc, a, axis: int):
+    """``ufunc.reduce`` along ``axis`` keeping the dim, short rows through the transposed copy."""
+    if axis == a.ndim - 1 and a.ndim > 1 and a.shape[-1] <= _SHORT_ROW and a.size >= _SHORT_ROW_MIN_SIZE \
+            and a.flags.c_contiguous:
+        return _reduce_short_rows(ufunc, a, True, None)
+    return ufunc.reduce(a, axis=axis, keepdims=True)
+
+
+def _np_log_softmax(a, axis: int):
+    """``a - max - log(sum(exp(a - max)))`` along ``axis``: the core's composite in four NumPy calls
+    and one temporary fewer."""
+    if a.size == 0:
+        return a.copy()
+    shifted = np.subtract(a, _np_reduce_keep(np.maximum, a, axis))
+    lse = np.log(_np_reduce_keep(np.add, np.exp(shifted), axis))
+    return np.subtract(shifted, lse, out=shifted)
+
+
+def _np_softmax(a, axis: int):
+    if a.size == 0:
+        return a.copy()
+    e = np.exp(np.subtract(a, _np_reduce_keep(np.maximum, a, axis)))
+    return np.divide(e, _np_reduce_keep(np.add, e, axis), out=e)
 
 
 def _none_strides(a, key, out_strides) -> tuple:
