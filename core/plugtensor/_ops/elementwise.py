@@ -269,7 +269,8 @@ def _binary_checks(name: str):
     """The dtype checks of one op (None for the ops that have none), run after promotion."""
     if name == "sub":
         def check(a, b, dt, xb, ctx):
-            if _is_bool(a) or _is_bool(b):
+            if a.__class__ is bool or b.__class__ is bool or (a.__class__ is Tensor and a._dtype is D.bool) \
+                    or (b.__class__ is Tensor and b._dtype is D.bool):  # _is_bool, inlined (every x - y)
                 raise RuntimeError(f"sub(): {_SUB_BOOL_MSG}")
         return check
     if name in _NO_BOOL:
@@ -315,6 +316,8 @@ def _make_binary(name, node_name, grads, result="promoted"):
         if input.__class__ is Tensor and other.__class__ is Tensor and input._ctx is other._ctx \
                 and input._dtype is other._dtype:
             xa, xb, dt, ctx = input._data, other._data, input._dtype, input._ctx
+        elif input.__class__ is Tensor and other.__class__ in (float, int) and input._dtype.kind == FLOAT:
+            xa, xb, dt, ctx = input._data, other, input._dtype, input._ctx  # x * 0.5: the dtype stays x's
         else:
             xa, xb, dt, ctx = _operands(input, other, name)
         if float_result:
@@ -361,9 +364,8 @@ def _make_binary(name, node_name, grads, result="promoted"):
         return write_out(out, impl(input, other), name)
 
     def backward(node, g):
-        if not saves_inputs:
-            ga, gb = grads(g, None, None, None, node)
-            return (ga if node.needs_input_grad(0) else None, gb if node.needs_input_grad(1) else None)
+        if not saves_inputs:  # add, sub, floor_divide: the engine drops a gradient for an input without one
+            return grads(g, None, None, None, node)
         saved = node.saved_tensors
         ctx = node.ctx
         a = ctx[0] if ctx[0] is not None else saved[0]
@@ -401,16 +403,16 @@ def _fast_inplace(self: Tensor, other, kname: str, checks, special: bool) -> boo
         if other._ctx is not ctx or other._dtype is not self._dtype:
             return False
         xb = other._data
+        if xb.shape != self._data.shape and _result_shape(self._data, xb) != self._data.shape:
+            return False
     elif other.__class__ in (int, float, bool) and scalar_dtype(self._dtype, other) is self._dtype:
         xb = fit_int_scalar(other, self._dtype) if self._dtype.kind == INT else other
     else:
         return False
-    if _result_shape(self._data, xb) != self._data.shape:
-        return False
     if checks is not None:
         checks(self, other, self._dtype, xb, ctx)
     try:
-        ctx.K[kname](self._data, xb, out=self._data)
+        ctx.F[kname](self._data, xb, out=self._data)  # with out=, even a raw kernel returns the array
     except ValueError:  # e.g. a read-only (expanded) view: the general path raises PyTorch's error
         return False
     self._vc[0] += 1
@@ -475,7 +477,7 @@ def _ties(a, b):
 _BINARY = [
     # name, node name, grads(g, a, b, res, node) -> (ga, gb), result rule
     ("add", "AddBackward0", lambda g, a, b, r, n: (g, g), "promoted"),
-    ("sub", "SubBackward0", lambda g, a, b, r, n: (g, -g), "promoted"),
+    ("sub", "SubBackward0", lambda g, a, b, r, n: (g, -g if n.needs_input_grad(1) else None), "promoted"),
     ("mul", "MulBackward0", lambda g, a, b, r, n: (g * b if n.needs_input_grad(0) else None,
                                                    g * a if n.needs_input_grad(1) else None), "promoted"),
     ("div", "DivBackward0", lambda g, a, b, r, n: (g / b if n.needs_input_grad(0) else None,
