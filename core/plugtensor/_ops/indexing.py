@@ -355,13 +355,17 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     d = wrap_dim(dim, nd, "gather")
     if index._data.ndim != nd:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    ishape, sshape = index._data.shape, input._data.shape
+    trim = False  # the index is smaller than the input in some other dim: gather from that corner
     for j in range(nd):
-        if j != d and index._data.shape[j] > input._data.shape[j]:
-            raise RuntimeError(f"Size does not match at dimension {j} expected index {list(index.shape)} to be no "
-                               f"larger than self {list(input.shape)} apart from dimension {d}")
-    _check_index(index, input._data.shape[d] if nd else 1, d, "gather")
+        if j != d and ishape[j] != sshape[j]:
+            if ishape[j] > sshape[j]:
+                raise RuntimeError(f"Size does not match at dimension {j} expected index {list(index.shape)} to be "
+                                   f"no larger than self {list(input.shape)} apart from dimension {d}")
+            trim = True
+    _check_index(index, sshape[d] if nd else 1, d, "gather")
     src = input._data
-    if any(index._data.shape[j] < src.shape[j] for j in range(nd) if j != d):
+    if trim:
         src = input._ctx.backend.basic_index(src, tuple(slice(0, index._data.shape[j]) if j != d else slice(None)
                                                         for j in range(nd)))
     res = _make(input._ctx.K["take_along_axis"](src, index._data, d), input._dtype, input._ctx)

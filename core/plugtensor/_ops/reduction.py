@@ -9,6 +9,7 @@ from .._tensor import _record
 from ..autograd._node import node_class
 from ._common import (Tensor, _gm, _make, cast, dims_arg, exporter, no_record, scatter_back, type_word,
                       wrap_dim, write_out)
+from .shape import expand_to
 
 _ALL: dict[str, object] = {}
 
@@ -24,7 +25,7 @@ def _expand_back(g: Tensor, shape, dims, keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back to the input's shape."""
     if not keepdim and dims != tuple(range(len(dims))):  # expand itself adds missing leading dims
         g = g.reshape(_keep_shape(shape, dims))
-    return g.expand(shape)
+    return expand_to(g, shape)
 
 
 def _reduce_args(input: Tensor, dim, op: str):
@@ -54,7 +55,7 @@ def _sum_backward(node, g):
 
 
 def _sum_all_backward(node, g):
-    return (g.expand(node.ctx),)
+    return (expand_to(g, node.ctx),)
 
 
 def _mean_backward(node, g):

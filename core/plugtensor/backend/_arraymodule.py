@@ -212,6 +212,21 @@ class ArrayModuleBackend(Backend):
         return self.xp.broadcast_to(a, shape)
 
     def basic_index(self, a, key):
+        if None in key and a.flags.c_contiguous and a.size and 1 not in a.shape:
+            # Only new dims and full slices (x[:, None]): a reshape of a contiguous array gives the new
+            # dims PyTorch's strides (size * stride of the next dim) without the general path below.
+            # (A size-1 dim may carry any stride, which the reshape would not keep: general path.)
+            shape, dim = [], 0
+            for k in key:
+                if k is None:
+                    shape.append(1)
+                elif k.__class__ is slice and k.start is None and k.stop is None and k.step is None:
+                    shape.append(a.shape[dim])
+                    dim += 1
+                else:
+                    break
+            else:
+                return a.reshape(tuple(shape) + a.shape[dim:])
         # The trailing Ellipsis makes NumPy return a 0-d view, not a scalar copy, for x[i] of a 1-D array.
         r = a[key + (Ellipsis,)]
         if r.size == 0:
