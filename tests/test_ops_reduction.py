@@ -554,3 +554,17 @@ def test_reductions_over_many_short_rows(shape, dtype):
             np.testing.assert_allclose(got.numpy().astype(np.float64), want.astype(np.float64), rtol=1e-5,
                                        atol=1e-5 if dtype == "float32" else 0, equal_nan=True,
                                        err_msg=f"{name} keepdim={keepdim}")
+
+
+@pytest.mark.parametrize("shape,dim", [((4096, 10), 1), ((200, 16), 1), ((200, 16), -1), ((16, 300), 0),
+                                       ((8, 200, 3), 2)])
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_over_many_short_rows(shape, dim, fn):
+    # The NumPy backend computes these in transposed space for many short rows; NumPy float64 reference.
+    x = np.random.default_rng(shape[-1]).standard_normal(shape).astype(np.float32) * 4
+    got = getattr(pt.from_numpy(x), fn)(dim)
+    z = x.astype(np.float64) - x.max(axis=dim, keepdims=True)
+    lse = np.log(np.exp(z).sum(axis=dim, keepdims=True))
+    want = z - lse if fn == "log_softmax" else np.exp(z - lse)
+    assert got.is_contiguous() and got.dtype == pt.float32
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
