@@ -37,7 +37,7 @@ def _relu_grad(g, x, y):
         kern = g._ctx.K.get("relu_backward")
         if kern is not None:
             return _make(kern(g._data, y._data), g._dtype, g._ctx)
-    return g * (y <= 0).logical_not()
+    return g * (y != 0)  # y is relu's result (>= 0 or NaN): y != 0 is "not y <= 0", NaN included
 
 
 def _relu_fwd(K, x):

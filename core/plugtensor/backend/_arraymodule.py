@@ -290,10 +290,10 @@ class ArrayModuleBackend(Backend):
                          for j, (i, s) in enumerate(zip(index.shape, shape)))
 
         def relu_backward(g, y):
-            # One mask and one mixed-type multiply: no float copy of the mask (astype) to allocate.
-            keep = arr(xp.less_equal(y, 0))  # arr: NumPy gives scalars for 0-d inputs
-            xp.logical_not(keep, out=keep)
-            return arr(xp.multiply(g, keep))
+            # y is relu's result (>= 0 or NaN), so PyTorch's "zero where y <= 0" is "keep where y != 0";
+            # the comparison writes 0/1 straight into the result's buffer, then one in-place multiply.
+            keep = xp.not_equal(y, 0, out=xp.empty(g.shape, dtype=g.dtype))
+            return xp.multiply(keep, g, out=keep)
 
         def scatter_add(dst, axis, index, src):
             key = along(index, axis, index.shape)
