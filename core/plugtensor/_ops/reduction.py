@@ -559,7 +559,12 @@ def _log_softmax_backward(node, g):
     if _gm.enabled or not y._data.ndim:  # create_graph (differentiable ops), or a 0-d input
         return (g - y.exp() * g.sum(d, keepdim=True),)
     K, gd = g._ctx.K, g._data  # the same, on the kernels directly (every classifier's training step)
-    return (_make(K["sub"](gd, K["mul"](K["exp"](y._data), K["sum"](gd, (d,), True))), g._dtype, g._ctx),)
+    kern = K.get("log_softmax_backward")  # a backend's fused version, if it has one
+    if kern is not None:
+        r = kern(gd, y._data, d)
+    else:
+        r = K["sub"](gd, K["mul"](K["exp"](y._data), K["sum"](gd, (d,), True)))
+    return (_make(r, g._dtype, g._ctx),)
 
 
 _SORT = node_class("SortBackward0")

@@ -332,7 +332,8 @@ class ArrayModuleBackend(Backend):
             contiguous=xp.ascontiguousarray, clone=lambda a: a.copy(),
         )
         if xp is np:
-            k.update(softmax=_np_softmax, log_softmax=_np_log_softmax)
+            k.update(softmax=_np_softmax, log_softmax=_np_log_softmax, relu=_np_relu,
+                     log_softmax_backward=_np_log_softmax_backward)
         return k
 
     def fast_kernels(self) -> dict[str, Callable]:
@@ -425,6 +426,17 @@ def _np_log_softmax(a, axis: int):
     shifted = np.subtract(a, _np_reduce_keep(np.maximum, a, axis))
     lse = np.log(_np_reduce_keep(np.add, np.exp(shifted), axis))
     return np.subtract(shifted, lse, out=shifted)
+
+
+def _np_log_softmax_backward(g, y, axis: int):
+    """``g - exp(y) * sum(g)`` along ``axis`` (y: log_softmax's result) with one temporary."""
+    r = np.exp(y)
+    np.multiply(r, _np_reduce_keep(np.add, g, axis), out=r)
+    return np.subtract(g, r, out=r)
+
+
+def _np_relu(a, out=...):
+    return np.maximum(a, 0, out=out)  # out=...: an array even for 0-d input
 
 
 def _np_softmax(a, axis: int):
