@@ -45,7 +45,7 @@ def _make(data, dtype: D.dtype, ctx) -> "Tensor":
     t._vc = [0]
     t._base = None
     t._out_nr = 0
-    t._acc = None
+    t._acc = None  # a leaf's gradient edge, (its AccumulateGrad node, 0), made when first used
     t._extra = None
     return t
 
@@ -87,8 +87,8 @@ def _edge(t) -> tuple:
             return (fn, t._out_nr), (t._data.shape, t._dtype)
         acc = t._acc
         if acc is None:
-            acc = t._acc = AccumulateGrad(t)
-        return (acc, 0), (t._data.shape, t._dtype)
+            acc = t._acc = (AccumulateGrad(t), 0)
+        return acc, (t._data.shape, t._dtype)
     return _NO_EDGE, None
 
 
@@ -104,8 +104,8 @@ def _record(cls, fn, inputs, out: "Tensor", saved=(), ctx=None) -> "Tensor":
             else:
                 acc = t._acc
                 if acc is None:
-                    acc = t._acc = AccumulateGrad(t)
-                edges = ((acc, 0),)
+                    acc = t._acc = (AccumulateGrad(t), 0)
+                edges = (acc,)
             meta = ((t._data.shape, t._dtype),)
         else:
             edges, meta = (_NO_EDGE,), (None,)
@@ -122,9 +122,10 @@ def _record(cls, fn, inputs, out: "Tensor", saved=(), ctx=None) -> "Tensor":
     node._fn = fn
     node._meta = meta
     node._saved = saved
-    k = len(saved)
-    node._versions = () if k == 0 else (saved[0]._vc[0],) if k == 1 else \
-        (saved[0]._vc[0], saved[1]._vc[0]) if k == 2 else tuple([t._vc[0] for t in saved])
+    if saved:  # _versions is read only when something was saved
+        k = len(saved)
+        node._versions = (saved[0]._vc[0],) if k == 1 else \
+            (saved[0]._vc[0], saved[1]._vc[0]) if k == 2 else tuple([t._vc[0] for t in saved])
     node.ctx = ctx
     node._seq = next_sequence_nr()
     out._grad_fn = node

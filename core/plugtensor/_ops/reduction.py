@@ -46,6 +46,7 @@ def _check_nonempty(input: Tensor, dims, op: str) -> None:
 
 
 _SUM0, _SUM1 = node_class("SumBackward0"), node_class("SumBackward1")
+_FLOAT = D.FLOAT
 _MEAN0, _MEAN1 = node_class("MeanBackward0"), node_class("MeanBackward1")
 
 
@@ -65,12 +66,14 @@ def _mean_backward(node, g):
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dims by default); integer and bool inputs sum to int64."""
-    if dim is None and dtype is None and out is None and input._dtype.kind == D.FLOAT:
-        # The common x.sum(): axes=None tells the kernel to reduce everything.
-        res = _make(input._ctx.K["sum"](input._data, None, False), input._dtype, input._ctx)
-        if _gm.enabled and input._rg:
-            _record(_SUM0, _sum_all_backward, (input,), res, (), input._data.shape)
-        return res
+    if dim is None and dtype is None and out is None:
+        dt = input._dtype
+        if dt.kind == _FLOAT:  # the common x.sum(): axes=None tells the kernel to reduce everything
+            ctx = input._ctx
+            res = _make(ctx.K["sum"](input._data, None, False), dt, ctx)
+            if input._rg and _gm.enabled:
+                _record(_SUM0, _sum_all_backward, (input,), res, (), input._data.shape)
+            return res
     dims, full = _reduce_args(input, dim, "sum")
     dt = dtype or (input._dtype if input._dtype.kind == D.FLOAT else D.int64)
     x = input._data if dtype is None else cast(input, dtype)

@@ -23,10 +23,10 @@ def gradient_edge(t) -> tuple:
     if fn is not None:
         return (fn, t._out_nr)
     if t._rg:
-        acc = t._acc
+        acc = t._acc  # a leaf keeps its edge (its AccumulateGrad node, 0): made once, shared by every use
         if acc is None:
-            acc = t._acc = AccumulateGrad(t)
-        return (acc, 0)
+            acc = t._acc = (AccumulateGrad(t), 0)
+        return acc
     return (None, 0)
 
 

@@ -81,8 +81,10 @@ class Node:
     def saved_tensors(self) -> tuple:
         """The tensors saved for backward, after checking none was modified in place since."""
         saved = self._saved
-        if saved is None:  # released by a backward without retain_graph
-            raise RuntimeError(_FREED_MSG)
+        if not saved:
+            if saved is None:  # released by a backward without retain_graph
+                raise RuntimeError(_FREED_MSG)
+            return saved  # nothing saved (and no _versions set)
         for t, v in zip(saved, self._versions):
             if t._vc[0] != v:
                 raise RuntimeError(

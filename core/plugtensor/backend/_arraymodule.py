@@ -45,7 +45,7 @@ def _mm(a, b):
     np.matmul's gufunc dispatch: 0.4 µs against 1.0 µs on 3x3. From about 64x64x64 up matmul is as fast
     or faster (up to 10% on some transposed operands, e.g. 784x128 @ 128x512), and NumPy's float16 dot
     is slower at every size."""
-    if a.shape[0] * a.shape[1] * b.shape[1] <= 262144 and a.dtype is not _F16:
+    if a.size * b.shape[1] <= 262144 and a.dtype is not _F16:  # m * k * n <= 64^3
         return _dot(a, b)
     return np.matmul(a, b)
 
@@ -212,7 +212,14 @@ class ArrayModuleBackend(Backend):
         return self.xp.broadcast_to(a, shape)
 
     def basic_index(self, a, key):
-        if None in key and a.flags.c_contiguous and a.size and 1 not in a.shape:
+        if None not in key:  # ints and slices (x[1], x[:, 1]): NumPy's view has PyTorch's strides
+            # The trailing Ellipsis makes NumPy return a 0-d view, not a scalar copy, for x[i] of 1-D x.
+            r = a[key + (Ellipsis,)]
+            if r.size == 0:
+                # NumPy resets the offset (and strides) of an empty result; PyTorch's are those of the slicing
+                return super().basic_index(a, key)
+            return r
+        if a.flags.c_contiguous and a.size and 1 not in a.shape:
             # Only new dims and full slices (x[:, None]): a reshape of a contiguous array gives the new
             # dims PyTorch's strides (size * stride of the next dim) without the general path below.
             # (A size-1 dim may carry any stride, which the reshape would not keep: general path.)
@@ -227,18 +234,14 @@ class ArrayModuleBackend(Backend):
                     break
             else:
                 return a.reshape(tuple(shape) + a.shape[dim:])
-        # The trailing Ellipsis makes NumPy return a 0-d view, not a scalar copy, for x[i] of a 1-D array.
         r = a[key + (Ellipsis,)]
         if r.size == 0:
-            # NumPy resets the offset (and strides) of an empty result; PyTorch's are those of the slicing
             return super().basic_index(a, key)
-        if None in key:
-            # NumPy gives a new (None) dim stride 0; PyTorch gives it size * stride of the next input dim.
-            strides = _none_strides(a, key, r.strides)
-            if self.xp is np and (a.flags.c_contiguous or a.flags.f_contiguous):
-                return np.ndarray(r.shape, a.dtype, a, _key_offset(a, key), strides)
-            r = self._restride(r, r.shape, strides)
-        return r
+        # NumPy gives a new (None) dim stride 0; PyTorch gives it size * stride of the next input dim.
+        strides = _none_strides(a, key, r.strides)
+        if self.xp is np and (a.flags.c_contiguous or a.flags.f_contiguous):
+            return np.ndarray(r.shape, a.dtype, a, _key_offset(a, key), strides)
+        return self._restride(r, r.shape, strides)
 
     # -- kernels ----------------------------------------------------------------------------------
     def kernels(self) -> dict[str, Callable]:
