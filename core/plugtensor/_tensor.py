@@ -335,6 +335,7 @@ class Tensor:
             return
         if fn._retain is None:
             fn._retain = {}
+            fn._special = True
         fn._retain[self._out_nr] = weakref.ref(self)
 
     def register_hook(self, hook) -> RemovableHandle:

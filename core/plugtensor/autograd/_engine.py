@@ -129,12 +129,12 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
     while heap:
         node = heappop(heap)[1]
         grads = pop_buffer(node)
-        if node._pre_hooks or node._retain or capture:
+        if node._special or capture:  # tensor hooks, retain_grad, autograd.grad's inputs
             grads = _arrived(node, grads, create_graph, capture, results)
         if needed is not None and node not in needed:
             continue
         in_grads = node._fn(node, *grads)
-        if node._hooks:
+        if node._special and node._hooks:
             for hook in list(node._hooks.values()):
                 new = hook(tuple(in_grads), tuple(grads))
                 if new is not None:
@@ -157,7 +157,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
         g = in_grads = None  # hold no gradient past its node: _accumulate counts who else holds one
     for leaf in leaves:
         grads = pop_buffer(leaf)
-        if leaf._pre_hooks or capture:
+        if leaf._special or capture:
             grads = _arrived(leaf, grads, create_graph, capture, results)
         if accumulate and (inputs is None or (leaf, 0) in capture):
             _accumulate(leaf.variable, grads, create_graph)

@@ -52,6 +52,7 @@ class Node:
     _pre_hooks = None  # {output_nr: {key: hook}} -- tensor hooks of this node's outputs
     _hooks = None      # {key: hook(grad_inputs, grad_outputs)}
     _retain = None     # {output_nr: weakref to a non-leaf tensor that retains its grad}
+    _special = False   # True once any of the three above is set: the engine checks one flag per node
     _nout = 1
 
     def __init__(self, fn: Callable, next_functions: tuple, meta: tuple, saved: tuple = (), ctx: Any = None,
@@ -103,6 +104,7 @@ class Node:
         """``hook(grad_inputs, grad_outputs)`` runs after this node's backward."""
         if self._hooks is None:
             self._hooks = {}
+            self._special = True
         h = RemovableHandle(self._hooks)
         self._hooks[h._key] = hook
         return h
@@ -114,6 +116,7 @@ class Node:
     def _add_tensor_hook(self, output_nr: int, hook: Callable) -> RemovableHandle:
         if self._pre_hooks is None:
             self._pre_hooks = {}
+            self._special = True
         hooks = self._pre_hooks.setdefault(output_nr, {})
         h = RemovableHandle(hooks)
         hooks[h._key] = hook
