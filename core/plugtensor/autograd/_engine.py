@@ -147,14 +147,19 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
             if g._data.shape != meta[0] or g._dtype is not meta[1]:
                 g = _fit(g, meta[0], meta[1])
             buf = buffer_of(child)
-            if buf is None:
-                buf = buffers[child] = [None] * child._nout
+            if buf is None:  # the first gradient for child: schedule it
+                if child._nout == 1:
+                    buffers[child] = [g]
+                else:
+                    buf = buffers[child] = [None] * child._nout
+                    buf[nr] = g
                 if child.__class__ is AccumulateGrad:
                     leaves.append(child)
                 else:
                     heappush(heap, (-child._seq, child))
-            buf[nr] = g if buf[nr] is None else buf[nr] + g
-        g = in_grads = None  # hold no gradient past its node: _accumulate counts who else holds one
+            else:
+                buf[nr] = g if buf[nr] is None else buf[nr] + g
+        g = buf = in_grads = None  # hold no gradient past its node: _accumulate counts who else holds one
     for leaf in leaves:
         grads = pop_buffer(leaf)
         if leaf._special or capture:
