@@ -87,8 +87,12 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
     With ``accumulate`` (``Tensor.backward``) gradients are added into leaf ``.grad`` (only of
     ``inputs`` if given). Without it (``autograd.grad``) the gradients of ``inputs`` are returned.
     """
-    with grad_mode.set_grad_enabled(create_graph):
+    state = grad_mode._state  # set_grad_enabled(create_graph), without a context-manager object
+    prev, state.enabled = state.enabled, bool(create_graph)
+    try:
         return _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused, accumulate)
+    finally:
+        state.enabled = prev
 
 
 def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused, accumulate):
