@@ -354,6 +354,27 @@ def test_random_dags_match_torch(seed):
     assert_like_torch(program)
 
 
+def test_relu_backward_never_overwrites_a_gradient_someone_holds():
+    # relu's backward may reuse its incoming gradient's memory only when nothing else holds it:
+    # hooks, retain_grad, a caller's gradient and a gradient shared by two relus must all stay intact.
+    def program(m):
+        x = leaf(m, [[-1.0, 2.0, 3.0], [4.0, -5.0, 6.0]])
+        w = leaf(m, [[1.0, -1.0], [0.5, 2.0], [-2.0, 1.0]])
+        seen, after = [], []
+        h = (x @ w).relu()
+        h.register_hook(lambda g: seen.append(g))
+        h.grad_fn.register_hook(lambda gi, go: after.append(go[0].clone()))
+        k = (x @ w).relu()
+        k.retain_grad()
+        a, b = (x * 2).relu(), (x * 3).relu()
+        gout = m.ones(2, 3)
+        ((h * 3).sum() + (k * 5).sum() + (a + b).sum()).backward()
+        (x * 1).relu().backward(gout)
+        return x.grad, w.grad, seen[0], after[0], k.grad, gout
+
+    assert_like_torch(program)
+
+
 # -- non-leaf .grad, retain_grad --------------------------------------------------------------------
 def test_reading_grad_of_non_leaf_warns(m):
     x = m.ones(2, requires_grad=True)

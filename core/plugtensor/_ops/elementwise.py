@@ -40,6 +40,18 @@ def _relu_grad(g, x, y):
     return g * (y != 0)  # y is relu's result (>= 0 or NaN): y != 0 is "not y <= 0", NaN included
 
 
+def _relu_grad_in_place(node, g):
+    """relu's backward writing into ``g``, which the engine says nothing else holds (NumPy's
+    ``grad *= mask``: no new buffer, the hot gradient reused); else the ordinary backward."""
+    (y,) = node.saved_tensors
+    kern = g._ctx.K.get("relu_backward_")
+    if kern is None or g._ctx is not y._ctx or g._dtype is not y._dtype:
+        return node._fn(node, g)
+    kern(g._data, y._data)
+    g._vc[0] += 1
+    return (g,)
+
+
 def _relu_fwd(K, x):
     return K["maximum"](x, 0)
 
@@ -189,6 +201,8 @@ for _row in _UNARY:
     setattr(Tensor, _row[0], _f)
     setattr(Tensor, _row[0] + "_", _f_)
     _ALL[_row[0] + "_"] = _f_
+
+node_class("ReluBackward0")._grad_in_place = _relu_grad_in_place
 
 _export(Tensor.neg, "negative")
 _export(Tensor.abs, "absolute")

@@ -137,7 +137,15 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused
             grads = _arrived(node, grads, create_graph, capture, results)
         if needed is not None and node not in needed:
             continue
-        in_grads = node._fn(node, *grads)
+        if node._grad_in_place is not None and not create_graph and not node._special and not capture:
+            g = grads[0]  # references: the buffer list, g and getrefcount's argument
+            if g is not None and sys.getrefcount(g) <= 3 and g._base is None and \
+                    g._ctx.backend.sole_owner(g._data):
+                in_grads = node._grad_in_place(g)  # a method: the node is bound
+            else:
+                in_grads = node._fn(node, *grads)
+        else:
+            in_grads = node._fn(node, *grads)
         if node._special and node._hooks:
             for hook in list(node._hooks.values()):
                 new = hook(tuple(in_grads), tuple(grads))

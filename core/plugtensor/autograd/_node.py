@@ -53,6 +53,9 @@ class Node:
     _hooks = None      # {key: hook(grad_inputs, grad_outputs)}
     _retain = None     # {output_nr: weakref to a non-leaf tensor that retains its grad}
     _special = False   # True once any of the three above is set: the engine checks one flag per node
+    #: Optional method ``(node, grad) -> grad_inputs`` that may overwrite ``grad``: the engine calls it instead
+    #: of the backward function when nothing but the engine holds the incoming gradient (relu's mask).
+    _grad_in_place = None
     _nout = 1
 
     def __init__(self, fn: Callable, next_functions: tuple, meta: tuple, saved: tuple = (), ctx: Any = None,

@@ -298,6 +298,9 @@ class ArrayModuleBackend(Backend):
             keep = xp.not_equal(y, 0, out=xp.empty(g.shape, dtype=g.dtype))
             return xp.multiply(keep, g, out=keep)
 
+        def relu_backward_(g, y):  # in place into g: NumPy's own "grad *= mask"
+            return xp.multiply(g, xp.not_equal(y, 0), out=g)
+
         def scatter_add(dst, axis, index, src):
             key = along(index, axis, index.shape)
             if index.shape[axis] == 1:  # one position per row along axis: no duplicates, no need of add.at
@@ -329,7 +332,7 @@ class ArrayModuleBackend(Backend):
             # NumPy rejects 0-d input; PyTorch's gather of a 0-d tensor (index 0) is its value.
             take_along_axis=lambda a, index, axis: a[along(index, axis, a.shape)] if a.ndim else a.copy(),
             scatter_add=scatter_add, index=lambda a, key: arr(a[key]), index_put=index_put,
-            relu_backward=relu_backward,
+            relu_backward=relu_backward, relu_backward_=relu_backward_,
             nonzero=lambda a: xp.argwhere(a).astype(xp.int64, copy=False),
             flip=lambda a, axes: xp.flip(a, axis=axes).copy(), sort=sort,
             contiguous=xp.ascontiguousarray, clone=lambda a: a.copy(),
