@@ -327,9 +327,14 @@ def test_first_leaf_grad_is_taken_without_a_copy(monkeypatch):
 
 def test_relu_gradient_at_nan_zero_and_negatives():
     def program(m):
-        x = leaf(m, [float("nan"), -1.0, 0.0, 2.0, float("inf")])
-        x.relu().backward(m.tensor([1.0, 2.0, 3.0, 4.0, 5.0]))
-        return x.grad
+        x = leaf(m, [float("nan"), -1.0, 0.0, 2.0, float("inf"), -0.0, -3.0])
+        # inf and NaN gradients reaching dead units become 0 (PyTorch's where, not a product)
+        x.relu().backward(m.tensor([1.0, 2.0, 3.0, 4.0, 5.0, float("inf"), float("nan")]))
+        grads = [x.grad.clone()]
+        x.grad = None
+        # a gradient made inside backward (MulBackward's): relu's backward may reuse it in place
+        ((x * 1).relu() * m.tensor([1.0, float("nan"), float("inf"), 4.0, 5.0, 6.0, 7.0])).sum().backward()
+        return grads + [x.grad]
 
     assert_like_torch(program)
 

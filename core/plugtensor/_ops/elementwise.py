@@ -37,7 +37,9 @@ def _relu_grad(g, x, y):
         kern = g._ctx.K.get("relu_backward")
         if kern is not None:
             return _make(kern(g._data, y._data), g._dtype, g._ctx)
-    return g * (y != 0)  # y is relu's result (>= 0 or NaN): y != 0 is "not y <= 0", NaN included
+    # y is relu's result (>= 0 or NaN): y != 0 is "not y <= 0", NaN included. where, not a product:
+    # an inf or NaN gradient of a dead unit must become 0.
+    return where(y != 0, g, 0.0)
 
 
 def _relu_grad_in_place(node, g):

@@ -38,6 +38,7 @@ _BINARY = (
 _NUMPY_REDUCE_UFUNC = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum,
                        "any": np.logical_or, "all": np.logical_and}
 _dot, _F16 = np.ndarray.dot, np.dtype(np.float16)
+_INT_OF_WIDTH = {2: np.int16, 4: np.int32, 8: np.int64}  # float bits as integers (relu's mask)
 
 
 def _mm(a, b):
@@ -292,14 +293,22 @@ class ArrayModuleBackend(Backend):
                          xp.arange(s if i == 1 or s == 1 else i).reshape((1,) * j + (-1,) + (1,) * (nd - j - 1))
                          for j, (i, s) in enumerate(zip(index.shape, shape)))
 
-        def relu_backward(g, y):
-            # y is relu's result (>= 0 or NaN), so PyTorch's "zero where y <= 0" is "keep where y != 0";
-            # the comparison writes 0/1 straight into the result's buffer, then one in-place multiply.
-            keep = xp.not_equal(y, 0, out=xp.empty(g.shape, dtype=g.dtype))
-            return xp.multiply(keep, g, out=keep)
+        def relu_mask(g, y):
+            # All-ones bits where y != 0, zero bits where y == 0, as integers of g's width. y is relu's
+            # result (>= 0 or NaN), so this is PyTorch's "zero where y <= 0", a NaN y keeping its grad.
+            m = xp.not_equal(y, 0, out=xp.empty(g.shape, dtype=_INT_OF_WIDTH[g.itemsize]))
+            return xp.negative(m, out=m)
 
-        def relu_backward_(g, y):  # in place into g: NumPy's own "grad *= mask"
-            return xp.multiply(g, xp.not_equal(y, 0), out=g)
+        def relu_backward(g, y):
+            # The gradient's bits ANDed with the mask: exactly where(y <= 0, 0, g), so an inf or NaN
+            # gradient of a dead unit becomes 0 as in PyTorch (g * mask would give NaN there).
+            m = relu_mask(g, y)
+            return xp.bitwise_and(g.view(m.dtype), m, out=m).view(g.dtype)
+
+        def relu_backward_(g, y):  # the same, in place into g (NumPy's own "grad *= mask")
+            gi = g.view(_INT_OF_WIDTH[g.itemsize])
+            xp.bitwise_and(gi, relu_mask(g, y), out=gi)
+            return g
 
         def scatter_add(dst, axis, index, src):
             key = along(index, axis, index.shape)
