@@ -716,3 +716,35 @@ def test_clamp_gradient_at_boundaries_matches_torch(bounds: str) -> None:
         got, want = torch_grads(lambda x, l, h: x.clamp(l, h), lambda x, l, h: x.clamp(l, h), [a, hi + 1, lo])
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w)
+
+
+def test_big_temporary_left_operand_takes_the_result(monkeypatch):
+    # NumPy's temporary elision: `x @ w + b` writes the sum into the product's buffer. Only a
+    # temporary nothing else holds may be reused; named tensors, leaves and saved inputs never are.
+    ctx = pt.ones(1)._ctx
+    outs = []
+    add, mul = ctx.F["add"], ctx.F["mul"]
+    monkeypatch.setitem(ctx.F, "add", lambda a, b, out=None: outs.append(out is not None) or
+                        (add(a, b) if out is None else add(a, b, out=out)))
+    monkeypatch.setitem(ctx.F, "mul", lambda a, b, out=None: outs.append(out is not None) or
+                        (mul(a, b) if out is None else mul(a, b, out=out)))
+    rng = np.random.default_rng(0)
+    xn, wn, bn, cn = (rng.standard_normal(s).astype(np.float32) for s in ((64, 300), (300, 400), (400,), (400,)))
+    x, b = pt.from_numpy(xn), pt.from_numpy(bn)
+    w, c = pt.from_numpy(wn.copy()).requires_grad_(), pt.from_numpy(cn.copy()).requires_grad_()
+    y = x @ w + b                                   # temporary + b: elided
+    assert outs == [True]
+    np.testing.assert_allclose(y.detach().numpy(), xn @ wn + bn, rtol=1e-4, atol=1e-4)
+    z = x @ w
+    y2 = z + b                                      # z is named: not elided, z keeps its values
+    assert outs == [True, False]
+    np.testing.assert_allclose(z.detach().numpy(), xn @ wn, rtol=1e-4, atol=1e-4)
+    prod = (x @ w) * c                              # MulBackward saves the product: not elided
+    assert outs == [True, False, False]
+    prod.sum().backward()
+    np.testing.assert_allclose(c.grad.numpy(), (xn @ wn).sum(0), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(w.grad.numpy(), xn.T @ np.broadcast_to(cn, (64, 400)), rtol=1e-3, atol=1e-3)
+    leaf_sum = pt.from_numpy(xn.copy()).requires_grad_() + b[:300]   # a leaf that requires grad: kept
+    assert outs[-1] is False
+    np.testing.assert_array_equal(leaf_sum.grad_fn.next_functions[0][0].variable.detach().numpy(), xn)
+    assert y2.shape == (64, 400)

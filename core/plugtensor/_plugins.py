@@ -241,6 +241,15 @@ def get_backend(device_type: str):
         return b
 
 
+def _claims_ownership(backend, index) -> bool:
+    """Whether ``backend.sole_owner`` ever says True: asked about a fresh array only it holds."""
+    from . import _dtype as D
+    try:
+        return bool(backend.sole_owner(backend.empty((1,), D.float32, index)))
+    except Exception:  # noqa: BLE001 - no float32 on this device, or a backend's own error: never elide
+        return False
+
+
 #: Fast kernels that specialise a table kernel under another name: "mm" is "matmul" on 2-D operands.
 _FAST_BASE = {"mm": "matmul"}
 
@@ -312,7 +321,7 @@ def backends() -> list[dict]:
 class DeviceContext:
     """Everything a tensor on one device needs on the hot path: backend, kernel table, dtypes."""
 
-    __slots__ = ("device", "backend", "K", "F", "AT", "index", "dtypes", "type")
+    __slots__ = ("device", "backend", "K", "F", "AT", "index", "dtypes", "type", "elide")
 
     def __init__(self, dev: _device_cls, backend) -> None:
         self.device, self.backend, self.index, self.type = dev, backend, dev.index, dev.type
@@ -321,6 +330,9 @@ class DeviceContext:
         self.F: dict = {}
         self.refresh()
         self.AT = backend.array_type
+        # Results may be written into temporaries only where the backend can tell sole ownership:
+        # ask it about an array nothing else holds.
+        self.elide = _claims_ownership(backend, dev.index)
 
     def refresh(self) -> None:
         """Rebuild F after the kernel table changed (a plugin registered later)."""

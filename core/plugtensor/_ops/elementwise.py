@@ -6,6 +6,7 @@ broadcast reduction of gradients happens once, in the engine.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -220,6 +221,23 @@ Tensor.__abs__ = Tensor.abs
 # ---------------------------------------------------------------------------------------------------
 # Binary ops.
 # ---------------------------------------------------------------------------------------------------
+# NumPy's own temporary elision, for `x @ w + b`: from this many elements, a binary op whose left
+# operand is a temporary that nothing else holds (and whose node would not save it) writes its
+# result into that operand's memory instead of a fresh buffer.
+_ELIDE_MIN = 16384
+
+
+def _temporary(t: Tensor, xb) -> bool:
+    """Whether ``t`` (the left operand of an operator) is a temporary whose memory may take the result."""
+    # References to t: the caller's evaluation stack, impl's parameter, ours and getrefcount's.
+    if sys.getrefcount(t) > 4 or t._base is not None or (t._rg and t._grad_fn is None):
+        return False  # held elsewhere, a view, or a leaf that requires grad (its values must stay)
+    shape = t._data.shape
+    if xb.__class__ not in (int, float, bool) and xb.shape != shape and _result_shape(t._data, xb) != shape:
+        return False  # the result is larger than t: broadcasting the other way
+    return t._ctx.backend.sole_owner(t._data)
+
+
 def _operands(a, b, op: str):
     """(array or scalar a, array or scalar b, compute dtype, ctx) with tensors cast to the compute dtype."""
     if a.__class__ is Tensor:
@@ -347,10 +365,19 @@ def _make_binary(name, node_name, grads, result="promoted"):
             checks(input, other, dt, xb, ctx)
         if out is not None:
             return _binary_out(input, other, out, xa, xb, dt, ctx)
-        try:
-            r = ctx.F[kname](xa, xb)
-        except ValueError as exc:
-            raise RuntimeError(_broadcast_message(input, other)) from exc
+        r = None
+        if ctx.elide and not bool_result and input.__class__ is Tensor and xa is input._data \
+                and getattr(xa, "size", 0) >= _ELIDE_MIN and (not saves_inputs or not _gm.enabled):
+            xa = None  # drop this frame's reference: _temporary counts who else holds the array
+            if _temporary(input, xb):
+                r = ctx.F[kname](input._data, xb, out=input._data)
+            else:
+                xa = input._data
+        if r is None:
+            try:
+                r = ctx.F[kname](xa, xb)
+            except ValueError as exc:
+                raise RuntimeError(_broadcast_message(input, other)) from exc
         if r.__class__ is not ctx.AT and ctx.AT is not None:
             r = ctx.backend.as_array(r)
         res = _make(r, bool_result or dt, ctx)
