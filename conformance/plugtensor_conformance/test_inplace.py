@@ -145,3 +145,20 @@ def test_inplace_methods_on_views(dtype: str, device: str) -> None:
     x.t()[pt.tensor([0, 2], device=device)] = 0
     want.T[[0, 2]] = 0
     assert_close(host(x), want, dtype, what="t()[index tensor] = 0")
+
+
+def test_big_temporaries_and_the_operands_kept(dtype: str, device: str) -> None:
+    # The core writes `a @ b + c`-style results into a big left operand that is a temporary, where
+    # the backend's sole_owner allows it: values must be right and nothing anyone holds may change.
+    n = 160  # 25,600 elements: above the core's threshold for reusing a temporary
+    base = cast_values(np.arange(n * n, dtype=np.float64).reshape(n, n) % 7, dtype)
+    row = cast_values(np.arange(n, dtype=np.float64) % 5, dtype)
+    x, r = pt.tensor(base, device=device), pt.tensor(row, device=device)
+    view = x[1:]
+    got = (x * 1) + r            # a temporary + r
+    kept = x + r                 # x is named: it must not change
+    assert_close(host(got), base + row, dtype, what="temporary + row")
+    assert_close(host(kept), base + row, dtype, what="named + row")
+    assert_close(host(x), base, dtype, what="the named left operand afterwards")
+    assert_close(host(view), base[1:], dtype, what="a view of the named operand afterwards")
+    assert_close(host((x[1:] * 1) - r), base[1:] - row, dtype, what="temporary view - row")
