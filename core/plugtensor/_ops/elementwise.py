@@ -386,10 +386,11 @@ def _make_binary(name, node_name, grads, result="promoted"):
             if not saves_inputs:
                 _record(node_cls, backward, (input, other), res)
             else:
-                saved = (input, other) if input.__class__ is Tensor and other.__class__ is Tensor else \
-                    _saved_for(input, other)
-                _record(node_cls, backward, (input, other), res, saved + (res,) if saves_result else saved,
-                        _scalar_ctx(input, other))
+                if other.__class__ is Tensor and input.__class__ is Tensor:  # the common case, no calls
+                    saved, sctx = (input, other), _NO_SCALARS
+                else:
+                    saved, sctx = _saved_for(input, other), _scalar_ctx(input, other)
+                _record(node_cls, backward, (input, other), res, saved + (res,) if saves_result else saved, sctx)
         return res
 
     def _binary_out(input, other, out, xa, xb, dt, ctx) -> Tensor:
@@ -481,6 +482,9 @@ def _result_shape(xa, xb):
 
 def _any_rg(a, b) -> bool:
     return getattr(a, "_rg", False) or getattr(b, "_rg", False)
+
+
+_NO_SCALARS = (None, None)
 
 
 def _scalar_ctx(a, b):
