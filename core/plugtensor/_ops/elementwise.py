@@ -453,8 +453,8 @@ def _fast_inplace(self: Tensor, other, kname: str, checks, special: bool) -> boo
         xb = fit_int_scalar(other, self._dtype) if self._dtype.kind == INT else other
     else:
         return False
-    if checks is not None:
-        checks(self, other, self._dtype, xb, ctx)
+    if checks is not None and (other.__class__ is not Tensor or self._dtype.kind != FLOAT):
+        checks(self, other, self._dtype, xb, ctx)  # (two float tensors of one dtype pass every check)
     try:
         ctx.F[kname](self._data, xb, out=self._data)  # with out=, even a raw kernel returns the array
     except ValueError:  # e.g. a read-only (expanded) view: the general path raises PyTorch's error
