@@ -380,6 +380,33 @@ def test_relu_backward_never_overwrites_a_gradient_someone_holds():
     assert_like_torch(program)
 
 
+def test_masked_gradients_drop_inf_and_nan_like_torch():
+    # Where an input does not reach the output (clamped, not the max), PyTorch's gradient is exactly
+    # 0 even when the incoming gradient is inf or NaN; a product with a 0/1 mask would give NaN.
+    inf, nan = float("inf"), float("nan")
+
+    def program(m):
+        out = []
+        x = leaf(m, [-2.0, 0.5, 3.0])
+        x.clamp(-1, 1).backward(m.tensor([inf, 1.0, nan]))
+        out.append(x.grad)
+        x, lo = leaf(m, [-2.0, 0.5, 3.0]), leaf(m, [-1.0, -1.0, -1.0])
+        x.clamp(min=lo).backward(m.tensor([inf, nan, 1.0]))
+        out += [x.grad, lo.grad]
+        for values, g in (([1.0, 5.0, 3.0], inf), ([1.0, 5.0, 5.0], 2.0)):
+            x = leaf(m, values)
+            x.max().backward(m.tensor(g))
+            out.append(x.grad)
+        x, y = leaf(m, [1.0, 5.0, 3.0]), leaf(m, [2.0, 2.0, 3.0])
+        m.maximum(x, y).backward(m.tensor([inf, inf, nan]))
+        out += [x.grad, y.grad]
+        x, y = leaf(m, [1.0, 5.0, 3.0]), leaf(m, [2.0, 2.0, 3.0])
+        m.minimum(x, y).backward(m.tensor([nan, inf, 4.0]))
+        return out + [x.grad, y.grad]
+
+    assert_like_torch(program)
+
+
 # -- non-leaf .grad, retain_grad --------------------------------------------------------------------
 def test_reading_grad_of_non_leaf_warns(m):
     x = m.ones(2, requires_grad=True)

@@ -521,6 +521,12 @@ def _ties(a, b):
     return (a == b) * 0.5
 
 
+def _share(g, w):
+    """``g * w`` where the weight ``w`` is nonzero and exactly 0 elsewhere: an inf or NaN gradient
+    gives 0 where the input does not count (PyTorch masks these gradients; a product gives NaN)."""
+    return (g * w).where(w != 0, 0.0)
+
+
 _BINARY = [
     # name, node name, grads(g, a, b, res, node) -> (ga, gb), result rule
     ("add", "AddBackward0", lambda g, a, b, r, n: (g, g), "promoted"),
@@ -530,10 +536,10 @@ _BINARY = [
     ("div", "DivBackward0", lambda g, a, b, r, n: (g / b if n.needs_input_grad(0) else None,
                                                    -g * r / b if n.needs_input_grad(1) else None), "float"),
     ("pow", "PowBackward1", _pow_grads, "promoted"),
-    ("maximum", "MaximumBackward0", lambda g, a, b, r, n: (g * ((a > b) + _ties(a, b)),
-                                                           g * ((a < b) + _ties(a, b))), "promoted"),
-    ("minimum", "MinimumBackward0", lambda g, a, b, r, n: (g * ((a < b) + _ties(a, b)),
-                                                           g * ((a > b) + _ties(a, b))), "promoted"),
+    ("maximum", "MaximumBackward0", lambda g, a, b, r, n: (_share(g, (a > b) + _ties(a, b)),
+                                                           _share(g, (a < b) + _ties(a, b))), "promoted"),
+    ("minimum", "MinimumBackward0", lambda g, a, b, r, n: (_share(g, (a < b) + _ties(a, b)),
+                                                           _share(g, (a > b) + _ties(a, b))), "promoted"),
     ("atan2", "Atan2Backward0", lambda g, a, b, r, n: (g * b / (a * a + b * b), -g * a / (a * a + b * b)), "float"),
     ("remainder", ("RemainderBackward1", "RemainderBackward0"), lambda g, a, b, r, n: (g, -g * (a / b).floor()),
      "promoted"),
@@ -915,7 +921,7 @@ def _clamp_backward(node, g):
     if mx is not None:
         m2 = x <= mx
         mask = m2 if mask is None else mask & m2
-    return (g * mask,)
+    return (g.where(mask, 0.0),)  # where, not g * mask: an inf/NaN gradient outside the range gives 0
 
 
 def _clamp_t_backward(node, g):
@@ -927,13 +933,13 @@ def _clamp_t_backward(node, g):
     lo_ok = x >= mn if mn is not None else None
     hi_ok = x <= mx if mx is not None else None
     keep = lo_ok if hi_ok is None else hi_ok if lo_ok is None else lo_ok & hi_ok
-    gx = g * keep
-    gmin = g * (~lo_ok) if mn is not None else None
-    gmax = g * (~hi_ok) if mx is not None else None
+    gx = g.where(keep, 0.0)  # where, not products: inf/NaN gradients give 0 where they do not flow
+    gmin = g.where(~lo_ok, 0.0) if mn is not None else None
+    gmax = g.where(~hi_ok, 0.0) if mx is not None else None
     if mn is not None and mx is not None:
         # PyTorch's convention when the bounds cross (min > max): the result is max, so max gets it all.
-        gmin = g * ((x < mn) & (mn < mx))
-        gmax = g * ((x > mx) | (mx < mn))
+        gmin = g.where((x < mn) & (mn < mx), 0.0)
+        gmax = g.where((x > mx) | (mx < mn), 0.0)
     return (gx, gmin, gmax)
 
 

@@ -187,7 +187,8 @@ def _extreme_backward(node, g):
     o = _expand_back(out, shape, dims, keepdim)
     mask = x == o
     count = mask.sum(dims, keepdim=True)
-    return (_expand_back(g, shape, dims, keepdim) * mask / count,)
+    # Ties share the gradient evenly; where, not a product: an inf/NaN gradient gives 0 elsewhere.
+    return ((_expand_back(g, shape, dims, keepdim) / count).where(mask, 0.0),)
 
 
 def _index_backward(node, g):
