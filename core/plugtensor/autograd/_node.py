@@ -47,7 +47,7 @@ class Node:
     """A recorded op. ``fn(node, *grad_outputs) -> tuple`` returns one gradient (or None) per input."""
 
     # Rarely set fields live in __dict__ with class-level defaults, so recording a node (on every
-    # differentiable op) sets only the five fields every node has.
+    # differentiable op) sets only the fields every node has.
     __slots__ = ("next_functions", "_fn", "_saved", "_versions", "_meta", "ctx", "_seq", "__dict__", "__weakref__")
     _pre_hooks = None  # {output_nr: {key: hook}} -- tensor hooks of this node's outputs
     _hooks = None      # {key: hook(grad_inputs, grad_outputs)}
