@@ -321,7 +321,8 @@ def test_first_leaf_grad_is_taken_without_a_copy(monkeypatch):
     w2, b2 = pt.randn(5, 3, requires_grad=True), pt.randn(3, requires_grad=True)
     h = (pt.randn(4, 8) @ w1 + b1).relu()
     (h @ w2 + b2).log_softmax(1).gather(1, pt.tensor([[0], [2], [1], [0]])).mean().backward()
-    assert copies == []
+    from plugtensor.backend import REFCOUNTS_EXACT  # where counts are unreliable, every grad is copied
+    assert copies == [] if REFCOUNTS_EXACT else len(copies) == 4
     assert all(p.grad is not None for p in (w1, b1, w2, b2))
 
 

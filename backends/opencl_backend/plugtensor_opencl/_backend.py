@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from plugtensor.backend import Backend
+from plugtensor.backend import REFCOUNTS_EXACT, Backend
 from plugtensor.backend import dtypes as D
 
 from . import __version__
@@ -122,7 +122,7 @@ class OpenCLBackend(Backend):
     def sole_owner(self, a: CLArray) -> bool:
         # References to a: the caller's, this parameter, getrefcount's argument. Every view of the
         # same memory is another CLArray holding its Storage (one reference here: a.storage).
-        return sys.getrefcount(a) <= 3 and sys.getrefcount(a.storage) <= 2
+        return REFCOUNTS_EXACT and sys.getrefcount(a) <= 3 and sys.getrefcount(a.storage) <= 2
 
     # -- kernels ----------------------------------------------------------------------------------
     def kernels(self) -> dict[str, Callable]:

@@ -13,7 +13,9 @@ from ..hookspecs import BackendSpec, hookimpl
 from . import _philox as philox
 from ._arrayapi import ArrayAPIBackend, StridedArray
 from ._arraymodule import ArrayModuleBackend
-from ._base import API_VERSION, BINARY_KERNELS, KERNEL_NAMES, REDUCTION_KERNELS, UNARY_KERNELS, Backend
+from ._base import (API_VERSION, BINARY_KERNELS, KERNEL_NAMES, REDUCTION_KERNELS, REFCOUNTS_EXACT, UNARY_KERNELS,
+                    Backend)
 
 __all__ = ["API_VERSION", "Backend", "ArrayModuleBackend", "ArrayAPIBackend", "StridedArray", "BackendSpec", "hookimpl",
-           "dtypes", "philox", "KERNEL_NAMES", "UNARY_KERNELS", "BINARY_KERNELS", "REDUCTION_KERNELS"]
+           "dtypes", "philox", "KERNEL_NAMES", "UNARY_KERNELS", "BINARY_KERNELS", "REDUCTION_KERNELS",
+           "REFCOUNTS_EXACT"]

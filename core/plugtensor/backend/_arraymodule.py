@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _dtype as D
 from . import _philox
-from ._base import Backend, _view_strides
+from ._base import REFCOUNTS_EXACT as _REFCOUNTS_EXACT, Backend, _view_strides
 
 __all__ = ["ArrayModuleBackend"]
 
@@ -369,7 +369,7 @@ class ArrayModuleBackend(Backend):
     def sole_owner(self, a) -> bool:
         # References: the caller's (a tensor's slot), this parameter and getrefcount's argument; a
         # view of a, or another tensor over it, adds one. A view itself (base set) shares memory.
-        return self.xp is np and sys.getrefcount(a) <= 3 and a.base is None
+        return _REFCOUNTS_EXACT and self.xp is np and sys.getrefcount(a) <= 3 and a.base is None
 
     def _as_array(self, r):
         return r if isinstance(r, self.xp.ndarray) else self.xp.asarray(r)

@@ -6,14 +6,22 @@ so a new backend starts small and overrides defaults only where it wants speed.
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Sequence
 
 from .. import _dtype as D
 
-__all__ = ["Backend", "API_VERSION", "KERNEL_NAMES", "UNARY_KERNELS", "BINARY_KERNELS", "REDUCTION_KERNELS"]
+__all__ = ["Backend", "API_VERSION", "KERNEL_NAMES", "UNARY_KERNELS", "BINARY_KERNELS", "REDUCTION_KERNELS",
+           "REFCOUNTS_EXACT"]
 
 #: Bumped whenever a required primitive is added or a signature changes.
 API_VERSION = 1
+
+#: Whether ``sys.getrefcount`` sees every reference that ownership checks rely on: CPython up to
+#: 3.13. Later interpreters may keep borrowed references on their evaluation stack, which the count
+#: would miss, so reference-counting ``sole_owner`` overrides answer False there (the safe answer:
+#: copy, never reuse).
+REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 
 # Elementwise kernels a backend provides in its kernel table (``kernels()``). Each takes backend
 # arrays (or Python scalars for binary ops) of one dtype, computes in that dtype, and accepts
@@ -187,7 +195,8 @@ class Backend:
     def sole_owner(self, a) -> bool:
         """True when nothing but the caller's reference holds ``a`` or its memory (no other array,
         view or tensor), so the core may keep ``a`` where it would otherwise copy it: a leaf's first
-        ``.grad`` takes the gradient array the backward pass produced. The default never claims it."""
+        ``.grad`` takes the gradient array the backward pass produced. The default never claims it;
+        an override that counts references must answer False unless :data:`REFCOUNTS_EXACT`."""
         return False
 
     def kernels(self) -> dict[str, Callable]:
