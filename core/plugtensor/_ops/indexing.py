@@ -524,9 +524,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
         raise RuntimeError(f"take(): Expected a long tensor for index, but got {got}")
     n = input.numel()
     if index.numel():
-        ctx, d = index._ctx, index._data  # the raw kernels: no tensors made, nothing recorded
-        lo = int(ctx.backend.to_host(ctx.K["amin"](d, None, False)))
-        hi = int(ctx.backend.to_host(ctx.K["amax"](d, None, False)))
+        lo, hi = _index_range(index)
         if lo < -n or hi >= n:
             raise IndexError(f"out of range: tried to access index {hi if hi >= n else lo} on a tensor of {n} "
                              f"elements.")

@@ -391,8 +391,7 @@ class ArrayModuleBackend(Backend):
             ufunc = _NUMPY_REDUCE_UFUNC[name]
 
             def reduce_np(a, axes, keepdim, dtype=None):
-                if axes is not None and len(axes) == 1 and a.ndim > 1 and axes[0] == a.ndim - 1 \
-                        and a.shape[-1] <= _SHORT_ROW and a.size >= _SHORT_ROW_MIN_SIZE and a.flags.c_contiguous:
+                if axes is not None and len(axes) == 1 and _short_rows(a, axes[0]):
                     return _reduce_short_rows(ufunc, a, keepdim, None if dtype is None else to_xp(dtype))
                 if dtype is None:
                     return ufunc.reduce(a, axis=axes, keepdims=keepdim, out=...)
@@ -412,6 +411,12 @@ class ArrayModuleBackend(Backend):
 _SHORT_ROW, _SHORT_ROW_MIN_SIZE = 16, 1024
 
 
+def _short_rows(a, axis: int) -> bool:
+    """Whether reducing ``a`` along ``axis`` is a reduction of many short contiguous rows."""
+    return axis == a.ndim - 1 and a.ndim > 1 and a.shape[-1] <= _SHORT_ROW and a.size >= _SHORT_ROW_MIN_SIZE \
+        and a.flags.c_contiguous
+
+
 def _reduce_short_rows(ufunc, a, keepdim: bool, dtype):
     n = a.shape[-1]
     r = ufunc.reduce(a.reshape(-1, n).T.copy(), axis=0, dtype=dtype)
@@ -420,8 +425,7 @@ def _reduce_short_rows(ufunc, a, keepdim: bool, dtype):
 
 def _np_reduce_keep(ufunc, a, axis: int):
     """``ufunc.reduce`` along ``axis`` keeping the dim, short rows through the transposed copy."""
-    if axis == a.ndim - 1 and a.ndim > 1 and a.shape[-1] <= _SHORT_ROW and a.size >= _SHORT_ROW_MIN_SIZE \
-            and a.flags.c_contiguous:
+    if _short_rows(a, axis):
         return _reduce_short_rows(ufunc, a, True, None)
     return ufunc.reduce(a, axis=axis, keepdims=True)
 
