@@ -61,7 +61,11 @@ def _sum_all_backward(node, g):
 
 def _mean_backward(node, g):
     shape, dims, keepdim, n = node.ctx
-    return (_expand_back(g / n, shape, dims, keepdim),)
+    if not _gm.enabled:  # outside create_graph the division needs no op (checks, promotion, record)
+        g = _make(g._ctx.K["div"](g._data, n), g._dtype, g._ctx)
+    else:
+        g = g / n
+    return (_expand_back(g, shape, dims, keepdim),)
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:  # noqa: A001

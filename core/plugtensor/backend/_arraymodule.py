@@ -293,21 +293,16 @@ class ArrayModuleBackend(Backend):
                          xp.arange(s if i == 1 or s == 1 else i).reshape((1,) * j + (-1,) + (1,) * (nd - j - 1))
                          for j, (i, s) in enumerate(zip(index.shape, shape)))
 
-        def relu_mask(g, y):
-            # All-ones bits where y != 0, zero bits where y == 0, as integers of g's width. y is relu's
-            # result (>= 0 or NaN), so this is PyTorch's "zero where y <= 0", a NaN y keeping its grad.
-            m = xp.not_equal(y, 0, out=xp.empty(g.shape, dtype=_INT_OF_WIDTH[g.itemsize]))
-            return xp.negative(m, out=m)
-
         def relu_backward(g, y):
-            # The gradient's bits ANDed with the mask: exactly where(y <= 0, 0, g), so an inf or NaN
-            # gradient of a dead unit becomes 0 as in PyTorch (g * mask would give NaN there).
-            m = relu_mask(g, y)
-            return xp.bitwise_and(g.view(m.dtype), m, out=m).view(g.dtype)
+            # where(y <= 0, 0, g) exactly: g's bits as integers times a 0/1 mask, so an inf or NaN
+            # gradient of a dead unit becomes 0 as in PyTorch (g * mask would give NaN there). y is
+            # relu's result (>= 0 or NaN): "y != 0" keeps a NaN y's gradient, as PyTorch does.
+            it = _INT_OF_WIDTH[g.itemsize]
+            return xp.multiply(g.view(it), xp.not_equal(y, 0), out=xp.empty(g.shape, dtype=it)).view(g.dtype)
 
-        def relu_backward_(g, y):  # the same, in place into g (NumPy's own "grad *= mask")
+        def relu_backward_(g, y):  # the same, in place into g (NumPy's own "grad *= mask", as fast)
             gi = g.view(_INT_OF_WIDTH[g.itemsize])
-            xp.bitwise_and(gi, relu_mask(g, y), out=gi)
+            xp.multiply(gi, xp.not_equal(y, 0), out=gi)
             return g
 
         def scatter_add(dst, axis, index, src):
