@@ -129,6 +129,25 @@ def test_unary_gradient_matches_torch_at_kinks() -> None:
         np.testing.assert_allclose(got[0], want[0], err_msg=name)
 
 
+@pytest.mark.parametrize("n", [7, 2048, 65536 + 3, (1 << 20) + 5, 3 << 20])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_of_large_tensors_is_exact(n: int, dtype: str) -> None:
+    # The NumPy backend computes relu of larger arrays against a cached vector of zeros, in slices
+    # beyond its length: the bits must be those of maximum(x, 0) (NaN, -0.0, inf included), for
+    # contiguous, transposed and out= results.
+    x = np.random.default_rng(n).standard_normal(n).astype(dtype) * 3
+    x[::97], x[5::101], x[7::103] = np.nan, -0.0, -np.inf
+    want = np.maximum(x.astype(np.float64), 0).astype(dtype)  # exact: relu only selects values
+    got = pt.from_numpy(x).relu().numpy()
+    assert got.dtype == want.dtype and np.array_equal(got.view(f"u{x.itemsize}"), want.view(f"u{x.itemsize}"))
+    if n % 8 == 0:
+        xt = pt.from_numpy(x).reshape(8, -1).t()
+        np.testing.assert_array_equal(xt.relu().numpy(), want.reshape(8, -1).T)
+        out = pt.empty(n, dtype=getattr(pt, dtype))
+        assert pt.relu(pt.from_numpy(x), out=out) is out
+        np.testing.assert_array_equal(out.numpy(), want)
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.floats(-20, 20, allow_nan=False, width=32), min_size=1, max_size=8),
        st.sampled_from(["exp", "tanh", "sigmoid", "atan", "sin", "expm1"]))

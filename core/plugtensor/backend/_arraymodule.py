@@ -449,8 +449,32 @@ def _np_log_softmax_backward(g, y, axis: int):
     return np.subtract(g, r, out=r)
 
 
+_ZEROS_LEN = 1 << 20
+_ZEROS: dict = {}  # float dtype -> a read-only vector of _ZEROS_LEN zeros (relu's second operand)
+
+
 def _np_relu(a, out=...):
-    return np.maximum(a, 0, out=out)  # out=...: an array even for 0-d input
+    # np.maximum against the number 0 runs NumPy's unvectorised loop; against an array of zeros its
+    # SIMD loop, 2.5-3x faster (128x512 float32: 25 µs -> 9 µs). Pages of the zero vector are
+    # mapped lazily, so only what the largest relu read is resident.
+    n = a.size
+    if n < 2048 or a.dtype not in (np.float32, np.float64):
+        return np.maximum(a, 0, out=out)  # out=...: an array even for 0-d input
+    z = _ZEROS.get(a.dtype)
+    if z is None:
+        z = _ZEROS[a.dtype] = np.zeros(_ZEROS_LEN, a.dtype)
+        z.flags.writeable = False
+    if n <= _ZEROS_LEN:
+        return np.maximum(a, z[:n].reshape(a.shape), out=out)
+    if out is ...:
+        out = np.empty(a.shape, a.dtype)
+    if not (a.flags.c_contiguous and out.flags.c_contiguous):
+        return np.maximum(a, 0, out=out)
+    fa, fo = a.reshape(-1), out.reshape(-1)
+    for i in range(0, n, _ZEROS_LEN):  # a large array: in slices of the zero vector's length
+        j = min(n, i + _ZEROS_LEN)
+        np.maximum(fa[i:j], z[:j - i], out=fo[i:j])
+    return out
 
 
 def _np_softmax(a, axis: int):
