@@ -556,6 +556,29 @@ def test_reductions_over_many_short_rows(shape, dtype):
                                        err_msg=f"{name} keepdim={keepdim}")
 
 
+@pytest.mark.parametrize("shape,dim", [((128, 512), 0), ((300, 3), 0), ((4, 5, 6, 7), (0, 1)), ((4, 5, 6, 7), (0, 1, 2)),
+                                       ((128, 10), 1), ((20, 30, 4), -1), ((2, 3), 0), ((5000, 1), 0)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sums_over_leading_axes_and_short_rows(shape, dim, dtype):
+    # The NumPy backend sums these as a product with a vector of ones (BLAS). Values against a
+    # float64 reference with a tolerance that naive float32 accumulation would also meet; a NaN and
+    # an inf column must come out as NaN and inf; shapes, dtypes and keepdim as torch's.
+    rng = np.random.default_rng(sum(shape))
+    x = rng.standard_normal(shape).astype(dtype)
+    flat = x.reshape(-1, x.shape[-1])
+    if flat.shape[0] > 2 and flat.shape[1] > 1:
+        flat[1, 0], flat[2, 1] = np.nan, np.inf
+    want_dtype = str(torch.tensor(x).sum(dim).dtype).replace("torch", "plugtensor")
+    for name in ("sum", "mean"):
+        for keepdim in (False, True):
+            got = getattr(pt.from_numpy(x), name)(dim, keepdim=keepdim)
+            want = getattr(np, name)(x.astype(np.float64), axis=dim, keepdims=keepdim)
+            assert got.shape == want.shape and str(got.dtype) == want_dtype
+            np.testing.assert_allclose(got.numpy(), want, rtol=1e-5 if dtype == "float32" else 1e-12,
+                                       atol=1e-4 if dtype == "float32" else 1e-12, equal_nan=True,
+                                       err_msg=f"{name} keepdim={keepdim}")
+
+
 @pytest.mark.parametrize("shape,dim", [((4096, 10), 1), ((200, 16), 1), ((200, 16), -1), ((16, 300), 0),
                                        ((8, 200, 3), 2)])
 @pytest.mark.parametrize("fn", ["softmax", "log_softmax"])

@@ -386,6 +386,10 @@ class ArrayModuleBackend(Backend):
             ufunc = _NUMPY_REDUCE_UFUNC[name]
 
             def reduce_np(a, axes, keepdim, dtype=None):
+                if ufunc is np.add and dtype is None and axes is not None:
+                    r = _np_sum_by_product(a, axes, keepdim)
+                    if r is not None:
+                        return r
                 if axes is not None and len(axes) == 1 and _short_rows(a, axes[0]):
                     return _reduce_short_rows(ufunc, a, keepdim, None if dtype is None else to_xp(dtype))
                 if dtype is None:
@@ -418,8 +422,63 @@ def _reduce_short_rows(ufunc, a, keepdim: bool, dtype):
     return r.reshape(a.shape[:-1] + ((1,) if keepdim else ()))
 
 
+_ONES: dict = {}  # float dtype -> a read-only vector of ones, grown on demand (sums as BLAS products)
+_SUM_BY_PRODUCT_MIN, _SUM_BY_PRODUCT_MAX = 256, 1 << 22
+
+
+def _ones(n: int, dtype):
+    o = _ONES.get(dtype)
+    if o is None or o.size < n:
+        o = np.ones(max(n, 1024, 0 if o is None else 2 * o.size), dtype)
+        o.flags.writeable = False
+        _ONES[dtype] = o
+    return o[:n]
+
+
+def _np_sum_by_product(a, axes, keepdim: bool):
+    """The sum of a contiguous float array over its leading axes, or along many short rows, as a
+    matrix-vector product with ones (BLAS); None where ``np.add.reduce`` is the better choice.
+
+    Over leading axes NumPy adds one row after another: the product is 2.5-3x faster (128x512 over
+    axis 0: 8.8 -> 3.0 µs) and its blocked accumulation is more accurate. Over rows of up to 16
+    elements it replaces the transposed copy (128x10: 2.6 -> 0.6 µs). Sums along long rows, and of
+    everything, stay with NumPy's pairwise summation, which is the more accurate there."""
+    if a.dtype not in _BLAS_FLOATS or a.size < _SUM_BY_PRODUCT_MIN or not a.flags.c_contiguous:
+        return None
+    shape, k = a.shape, len(axes)
+    if k >= len(shape):
+        return None
+    if axes == _LEADING_AXES[k]:
+        m = 1
+        for n in shape[:k]:
+            m *= n
+        if m > _SUM_BY_PRODUCT_MAX:
+            return None
+        o = _ones(m, a.dtype)
+        r = (o.reshape(1, m) if keepdim else o).dot(a.reshape(m, -1))
+        target = ((1,) * k if keepdim else ()) + shape[k:]
+    elif k == 1 and axes[0] == len(shape) - 1 and shape[-1] <= _SHORT_ROW:
+        n = shape[-1]
+        o = _ones(n, a.dtype)
+        r = a.reshape(-1, n).dot(o.reshape(n, 1) if keepdim else o)
+        target = shape[:-1] + ((1,) if keepdim else ())
+    else:
+        return None
+    # Shaped by the product itself in the 2-D cases: a reshaped view would not be the sole owner of
+    # its memory, and the engine would copy a gradient it could otherwise keep.
+    return r if r.shape == target else r.reshape(target)
+
+
+_BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_LEADING_AXES = tuple(tuple(range(k)) for k in range(33))
+
+
 def _np_reduce_keep(ufunc, a, axis: int):
     """``ufunc.reduce`` along ``axis`` keeping the dim, short rows through the transposed copy."""
+    if ufunc is np.add:
+        r = _np_sum_by_product(a, (axis,), True)
+        if r is not None:
+            return r
     if _short_rows(a, axis):
         return _reduce_short_rows(ufunc, a, True, None)
     return ufunc.reduce(a, axis=axis, keepdims=True)
