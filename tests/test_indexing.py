@@ -575,3 +575,23 @@ def test_double_backward_through_gather_and_index():
         (g,) = lib.autograd.grad(y, a, create_graph=True)
         (g * weights((3, 4), lib)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("axis,ishape", [(1, (5, 1)), (1, (3, 1)), (1, (1, 1)), (0, (1, 4)), (0, (1, 2))])
+def test_scatter_add_one_position_per_row_matches_torch(axis, ishape):
+    # One index per row (or column) along the axis: the NumPy backend adds through flat positions.
+    # Values into a non-zero destination, an index smaller than it, and the gather gradient of a
+    # classifier's loss (-log_softmax(x).gather(1, y[:, None]).mean()) against torch.
+    rng = np.random.default_rng(len(ishape) + ishape[0] + 7 * axis)
+    dst = rng.standard_normal((5, 4))
+    index = rng.integers(0, dst.shape[axis], ishape)
+    src = rng.standard_normal(ishape)
+    got = pt.tensor(dst).scatter_add(axis, pt.tensor(index), pt.tensor(src))
+    want = torch.tensor(dst).scatter_add(axis, torch.tensor(index), torch.tensor(src))
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    grads = []
+    for lib in (pt, torch):
+        x = lib.tensor(dst, requires_grad=True)
+        (-x.log_softmax(axis).gather(axis, lib.tensor(index)).mean()).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-15)

@@ -63,13 +63,19 @@ def _rsqrt_fwd(K, x):
     return K["reciprocal"](K["sqrt"](x))
 
 
+def _neg_grad(g):
+    if _gm.enabled:  # create_graph: a recorded op
+        return -g
+    return _make(g._ctx.K["neg"](g._data), g._dtype, g._ctx)  # (a loss's "-": no op dispatch)
+
+
 def _zero_grad(g, x, y):
     return g * 0
 
 
 _UNARY = [
     # name,       node,                dtype,   saves, grad, composite forward
-    ("neg",        "NegBackward0",        "same",  "",  lambda g, x, y: -g, None),
+    ("neg",        "NegBackward0",        "same",  "",  lambda g, x, y: _neg_grad(g), None),
     ("abs",        "AbsBackward0",        "same",  "x", lambda g, x, y: g * x.sign(), None),
     ("exp",        "ExpBackward0",        "float", "y", lambda g, x, y: g * y, None),
     ("expm1",      "Expm1Backward0",      "float", "y", lambda g, x, y: g * (y + 1), None),

@@ -6,6 +6,7 @@ import warnings
 
 from .. import _dtype as D
 from .._tensor import _record
+from ..autograd._engine import LEADING_DIMS
 from ..autograd._node import node_class
 from ._common import (Tensor, _gm, _make, cast, dims_arg, exporter, no_record, scatter_back, type_word,
                       wrap_dim, write_out)
@@ -23,7 +24,7 @@ def _keep_shape(shape, dims) -> tuple:
 
 def _expand_back(g: Tensor, shape, dims, keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back to the input's shape."""
-    if not keepdim and dims != tuple(range(len(dims))):  # expand itself adds missing leading dims
+    if not keepdim and dims != LEADING_DIMS[len(dims)]:  # expand itself adds missing leading dims
         g = g.reshape(_keep_shape(shape, dims))
     return expand_to(g, shape)
 

@@ -36,7 +36,7 @@ def _fit(g, shape, dtype):
     if gshape != shape:
         lead = len(gshape) - len(shape)
         if lead > 0 and gshape[lead:] == shape:  # only leading dims were broadcast (a bias): one sum
-            dims = _LEADING[lead] if lead < len(_LEADING) else tuple(range(lead))
+            dims = LEADING_DIMS[lead] if lead < len(LEADING_DIMS) else tuple(range(lead))
             if g._rg or g._dtype.kind != D.FLOAT:
                 g = g.sum(dims)
             else:  # the sum op's argument checks and recording are not needed here: its kernel
@@ -53,7 +53,8 @@ def _fit(g, shape, dtype):
     return g
 
 
-_LEADING = tuple(tuple(range(n)) for n in range(8))
+#: (), (0,), (0, 1), ...: the leading dims of a reduction, made once (the core's reductions use it too)
+LEADING_DIMS = tuple(tuple(range(n)) for n in range(65))
 
 
 def _needed(roots: Sequence[Node], targets: set) -> set:

@@ -205,8 +205,8 @@ class ArrayModuleBackend(Backend):
         if self.xp is np and a.flags.c_contiguous:
             # A read-only strided view over a's own buffer: 0.6 µs against np.broadcast_to's 2.4.
             lead = len(shape) - a.ndim
-            strides = (0,) * lead + tuple(0 if s == 1 and n != 1 else t
-                                          for s, t, n in zip(a.shape, a.strides, shape[lead:]))
+            strides = (0,) * lead if not a.ndim else (0,) * lead + tuple(
+                0 if s == 1 and n != 1 else t for s, t, n in zip(a.shape, a.strides, shape[lead:]))
             r = np.ndarray(shape, a.dtype, a, 0, strides)
             r.flags.writeable = False
             return r
@@ -306,11 +306,18 @@ class ArrayModuleBackend(Backend):
             return g
 
         def scatter_add(dst, axis, index, src):
-            key = along(index, axis, index.shape)
             if index.shape[axis] == 1:  # one position per row along axis: no duplicates, no need of add.at
-                dst[key] += src
+                if xp is np and dst.ndim == 2 and dst.flags.c_contiguous:
+                    # Flat positions into the rows (or columns): one 1-d fancy update, 2.6 µs against
+                    # 4.2 for the two-array key on 128x10 (a classifier's gather backward).
+                    n, c = index.size, dst.shape[1]
+                    pos = np.arange(0, n * c, c) if axis == 1 else np.arange(n)
+                    pos += index.reshape(-1) if axis == 1 else index.reshape(-1) * c
+                    dst.reshape(-1)[pos] += src.reshape(-1)
+                    return dst
+                dst[along(index, axis, index.shape)] += src
             else:
-                xp.add.at(dst, key, src)
+                xp.add.at(dst, along(index, axis, index.shape), src)
             return dst
 
         def index_put(a, key, values, accumulate):
