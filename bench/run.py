@@ -49,6 +49,9 @@ def parse_args(argv=None):
     ap.add_argument("--repeats", type=int, help="timed repeats per framework")
     ap.add_argument("--min-time", type=float, metavar="S",
                     help="minimum seconds per timed batch")
+    ap.add_argument("--settle", type=float, default=0.05, metavar="S",
+                    help="seconds of sleep before each timed batch (default 0.05), so that "
+                         "threads another framework left spinning have gone idle; 0 to turn off")
     ap.add_argument("--disable-gc", action="store_true",
                     help="disable the cyclic GC inside timed batches (timeit's "
                          "default; off here so GC cost counts)")
@@ -120,7 +123,8 @@ def print_header(info, args, notes):
         print(f"  {n}")
     print(f"  timing: min over {args.repeats} interleaved repeats; each repeat is one "
           f"batch of N calls auto-ranged to >= {args.min_time * 1e3:.0f} ms; GC "
-          f"{'disabled' if args.disable_gc else 'enabled'} in batches")
+          f"{'disabled' if args.disable_gc else 'enabled'} in batches; {args.settle * 1e3:.0f} ms "
+          f"pause before each batch")
     print("  targets: small ops pt/torch <= 1.00; large, matmul, mlp pt/np <= 1.10")
 
 
@@ -168,7 +172,7 @@ def run_case(case, data, pts, npfw, thfw, args):
             errors[fw.key] = f"{type(e).__name__}: {e}"
     try:
         timings = time_interleaved(runners, args.repeats, args.min_time,
-                                   disable_gc=args.disable_gc) if runners else {}
+                                   disable_gc=args.disable_gc, settle=args.settle) if runners else {}
     except Exception as e:  # noqa: BLE001
         errors["timing"] = f"{type(e).__name__}: {e}"
         timings = {}
@@ -295,7 +299,7 @@ def main(argv=None):
         out = {"meta": info,
                "config": {"quick": args.quick, "repeats": args.repeats,
                           "min_time_s": args.min_time, "statistic": "min",
-                          "gc_disabled": args.disable_gc, "only": args.only,
+                          "gc_disabled": args.disable_gc, "settle_s": args.settle, "only": args.only,
                           "rtol": C.RTOL},
                "results": results, "device_targets": device_targets, "summary": counts,
                "elapsed_s": elapsed}

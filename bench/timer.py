@@ -61,8 +61,13 @@ class Runner:
 
 
 def time_interleaved(runners: dict, repeats: int, min_time: float,
-                     collect_gc: bool = True, disable_gc: bool = False) -> dict:
-    """runners: key -> Runner.  Returns key -> dict(min, median, times, number)."""
+                     collect_gc: bool = True, disable_gc: bool = False,
+                     settle: float = 0.0) -> dict:
+    """runners: key -> Runner.  Returns key -> dict(min, median, times, number).
+
+    ``settle``: seconds of sleep before each timed batch, so that worker threads the previous
+    batch left spinning (PyTorch's OpenMP pool, OpenBLAS's) have gone idle and do not take the
+    CPU from the batch being timed."""
     for r in runners.values():
         r.batch(1)                      # warm-up (first call allocations, caches)
         r.autorange(min_time)
@@ -76,6 +81,8 @@ def time_interleaved(runners: dict, repeats: int, min_time: float,
             r = runners[k]
             if collect_gc:
                 gc.collect()
+            if settle:
+                time.sleep(settle)
             if disable_gc:
                 gc.disable()
             try:
