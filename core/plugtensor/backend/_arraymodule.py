@@ -393,12 +393,13 @@ class ArrayModuleBackend(Backend):
             ufunc = _NUMPY_REDUCE_UFUNC[name]
 
             def reduce_np(a, axes, keepdim, dtype=None):
-                if ufunc is np.add and dtype is None and axes is not None:
-                    r = _np_sum_by_product(a, axes, keepdim)
-                    if r is not None:
-                        return r
-                if axes is not None and len(axes) == 1 and _short_rows(a, axes[0]):
-                    return _reduce_short_rows(ufunc, a, keepdim, None if dtype is None else to_xp(dtype))
+                if axes is not None:  # (None: everything, the common x.sum(), needs no layout choice)
+                    if ufunc is np.add and dtype is None:
+                        r = _np_sum_by_product(a, axes, keepdim)
+                        if r is not None:
+                            return r
+                    if len(axes) == 1 and _short_rows(a, axes[0]):
+                        return _reduce_short_rows(ufunc, a, keepdim, None if dtype is None else to_xp(dtype))
                 if dtype is None:
                     return ufunc.reduce(a, axis=axes, keepdims=keepdim, out=...)
                 return ufunc.reduce(a, axis=axes, keepdims=keepdim, dtype=to_xp(dtype), out=...)
