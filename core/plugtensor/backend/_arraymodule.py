@@ -431,7 +431,7 @@ def _reduce_short_rows(ufunc, a, keepdim: bool, dtype):
 
 
 _ONES: dict = {}  # float dtype -> a read-only vector of ones, grown on demand (sums as BLAS products)
-_SUM_BY_PRODUCT_MIN, _SUM_BY_PRODUCT_MAX = 256, 1 << 22
+_SUM_BY_PRODUCT_MIN, _SUM_BY_PRODUCT_MAX = 256, 1 << 20  # the cached ones: at most 4 MB (float32), 8 MB (float64)
 
 
 def _ones(n: int, dtype):
