@@ -126,13 +126,15 @@ def print_header(info, args, notes):
           f"{'disabled' if args.disable_gc else 'enabled'} in batches; {args.settle * 1e3:.0f} ms "
           f"pause before each batch")
     print("  targets: small ops pt/torch <= 1.00; large, matmul, mlp pt/np <= 1.10")
+    print("  np/np: NumPy's statement timed twice in the same repeats (a control): how far apart "
+          "identical code reads in this run")
 
 
 # ------------------------------------------------------------------ table
 
 COLS = [("case", 14, "<"), ("dev", 6, "<"), ("plugtensor", 11, ">"), ("numpy", 10, ">"),
-        ("torch", 10, ">"), ("pt/np", 7, ">"), ("pt/torch", 8, ">"), ("target", 12, ">"),
-        ("", 5, "<")]
+        ("torch", 10, ">"), ("pt/np", 7, ">"), ("pt/torch", 8, ">"), ("np/np", 6, ">"),
+        ("target", 12, ">"), ("", 5, "<")]
 
 
 def fmt_row(vals):
@@ -170,6 +172,16 @@ def run_case(case, data, pts, npfw, thfw, args):
             runners[fw.key] = Runner(stmt, ns, fw.sync)
         except Exception as e:  # noqa: BLE001 - a failing framework must not stop the run
             errors[fw.key] = f"{type(e).__name__}: {e}"
+    # The control: NumPy's statement timed again, on its own copies, in the same interleaved
+    # repeats. Its ratio to the NumPy column is what the harness reads for identical code in this
+    # run, so a pt/np figure can be read against it.
+    control = npfw.key + " (control)"
+    if case.target[0] == "numpy" and npfw.key in runners:
+        try:
+            stmt, ns = case.build(npfw, data)
+            runners[control] = Runner(stmt, ns, npfw.sync)
+        except Exception as e:  # noqa: BLE001
+            errors[control] = f"{type(e).__name__}: {e}"
     try:
         timings = time_interleaved(runners, args.repeats, args.min_time,
                                    disable_gc=args.disable_gc, settle=args.settle) if runners else {}
@@ -181,6 +193,10 @@ def run_case(case, data, pts, npfw, thfw, args):
            "grad": case.grad,
            "target": {"vs": case.target[0], "max_ratio": case.target[1]},
            "frameworks": {}, "rows": [], "errors": errors}
+    ctl = timings.pop(control, None)
+    if ctl is not None and npfw.key in timings:
+        res["control"] = {"min_s": ctl["min"], "median_s": ctl["median"], "times_s": ctl["times"],
+                          "ratio_vs_numpy": ctl["min"] / timings[npfw.key]["min"]}
     for key, t in timings.items():
         d = {"min_s": t["min"], "median_s": t["median"], "times_s": t["times"],
              "number": t["number"]}
@@ -226,7 +242,7 @@ def print_result(res, pts, npfw, thfw):
         np_cell = "-" if res["grad"] else cell(npfw.key)
         print(fmt_row([label, fw.device, cell(fw.key), np_cell, cell(thfw.key),
                        fmt_ratio(row["ratio_vs_numpy"]), fmt_ratio(row["ratio_vs_torch"]),
-                       tgt, row["status"]]))
+                       fmt_ratio(res.get("control", {}).get("ratio_vs_numpy")), tgt, row["status"]]))
     if any("gflops" in v for v in fwt.values()):
         parts = [f"{k.split(':')[0] if k.startswith(('numpy', 'torch')) else k} "
                  f"{v['gflops']:.1f}" for k, v in fwt.items() if "gflops" in v]
