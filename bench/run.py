@@ -52,6 +52,9 @@ def parse_args(argv=None):
     ap.add_argument("--settle", type=float, default=0.05, metavar="S",
                     help="seconds of sleep before each timed batch (default 0.05), so that "
                          "threads another framework left spinning have gone idle; 0 to turn off")
+    ap.add_argument("--warmup", type=int, default=1, metavar="N",
+                    help="untimed calls after the pause, before each timed batch (default 1), so "
+                         "the batch does not pay for waking the thread pools the pause idled")
     ap.add_argument("--disable-gc", action="store_true",
                     help="disable the cyclic GC inside timed batches (timeit's "
                          "default; off here so GC cost counts)")
@@ -124,7 +127,7 @@ def print_header(info, args, notes):
     print(f"  timing: min over {args.repeats} interleaved repeats; each repeat is one "
           f"batch of N calls auto-ranged to >= {args.min_time * 1e3:.0f} ms; GC "
           f"{'disabled' if args.disable_gc else 'enabled'} in batches; {args.settle * 1e3:.0f} ms "
-          f"pause before each batch")
+          f"pause and {args.warmup} untimed call(s) before each batch")
     print("  targets: small ops pt/torch <= 1.00; large, matmul, mlp pt/np <= 1.10")
     print("  np/np: NumPy's statement timed twice in the same repeats (a control): how far apart "
           "identical code reads in this run")
@@ -184,7 +187,8 @@ def run_case(case, data, pts, npfw, thfw, args):
             errors[control] = f"{type(e).__name__}: {e}"
     try:
         timings = time_interleaved(runners, args.repeats, args.min_time,
-                                   disable_gc=args.disable_gc, settle=args.settle) if runners else {}
+                                   disable_gc=args.disable_gc, settle=args.settle,
+                                   warmup=args.warmup) if runners else {}
     except Exception as e:  # noqa: BLE001
         errors["timing"] = f"{type(e).__name__}: {e}"
         timings = {}
@@ -315,7 +319,8 @@ def main(argv=None):
         out = {"meta": info,
                "config": {"quick": args.quick, "repeats": args.repeats,
                           "min_time_s": args.min_time, "statistic": "min",
-                          "gc_disabled": args.disable_gc, "settle_s": args.settle, "only": args.only,
+                          "gc_disabled": args.disable_gc, "settle_s": args.settle,
+                          "warmup_calls": args.warmup, "only": args.only,
                           "rtol": C.RTOL},
                "results": results, "device_targets": device_targets, "summary": counts,
                "elapsed_s": elapsed}

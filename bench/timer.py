@@ -62,12 +62,14 @@ class Runner:
 
 def time_interleaved(runners: dict, repeats: int, min_time: float,
                      collect_gc: bool = True, disable_gc: bool = False,
-                     settle: float = 0.0) -> dict:
+                     settle: float = 0.0, warmup: int = 0) -> dict:
     """runners: key -> Runner.  Returns key -> dict(min, median, times, number).
 
     ``settle``: seconds of sleep before each timed batch, so that worker threads the previous
     batch left spinning (PyTorch's OpenMP pool, OpenBLAS's) have gone idle and do not take the
-    CPU from the batch being timed."""
+    CPU from the batch being timed.
+    ``warmup``: untimed calls after that pause, right before the timed batch, so the batch does not
+    pay for waking thread pools the pause put to sleep or for caches the GC pass evicted."""
     for r in runners.values():
         r.batch(1)                      # warm-up (first call allocations, caches)
         r.autorange(min_time)
@@ -83,6 +85,8 @@ def time_interleaved(runners: dict, repeats: int, min_time: float,
                 gc.collect()
             if settle:
                 time.sleep(settle)
+            if warmup:
+                r.batch(warmup)
             if disable_gc:
                 gc.disable()
             try:
