@@ -89,6 +89,24 @@ def same_ctx(a: Tensor, b: Tensor, op: str):
                        f"{a._ctx.device} and {b._ctx.device}! (when checking argument for {op})")
 
 
+def kernel_failure(ctx, op: str, exc: BaseException) -> RuntimeError:
+    """The error for a kernel that raised on arguments the core had already validated: it names the op,
+    the backend and the device, and chains the backend's own exception (never leaked as is)."""
+    return RuntimeError(f"{op}(): the kernel of backend '{ctx.backend.name}' failed on {ctx.device} "
+                        f"({type(exc).__name__}: {exc})")
+
+
+def overlaps_itself(ctx, a) -> bool:
+    """Whether two elements of the array ``a`` share one memory location (a stride-0 dim of size > 1,
+    as after ``expand``): writing into it in place is PyTorch's "unsupported operation"."""
+    return any(st == 0 and n > 1 for n, st in zip(ctx.backend.shape(a), ctx.backend.strides(a)))
+
+
+def overlap_error(op: str) -> RuntimeError:
+    return RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor refers to a "
+                        f"single memory location. Please clone() the tensor before performing the operation.")
+
+
 def check_inplace(t: Tensor, op: str) -> None:
     """PyTorch's errors for in-place ops that autograd cannot record."""
     if _gm.enabled:

@@ -622,9 +622,16 @@ def _plain_copy(t: Tensor, s: Tensor) -> Tensor:
     out = _make(t._ctx.K["clone"](t._data), t._dtype, t._ctx)
     try:
         t._ctx.K["copy_"](out._data, s._data)
-    except ValueError as exc:
-        raise RuntimeError(f"The size of tensor a ({list(t.shape)}) must match the size of tensor b "
-                           f"({list(s.shape)})") from exc
+    except Exception as exc:  # noqa: BLE001 - a shape problem is PyTorch's error, anything else the kernel's
+        try:
+            fits = np.broadcast_shapes(tuple(s.shape), tuple(t.shape)) == tuple(t.shape)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"The size of tensor a ({list(t.shape)}) must match the size of tensor b "
+                               f"({list(s.shape)})") from exc
+        from ._common import kernel_failure
+        raise kernel_failure(t._ctx, "copy_", exc) from exc
     return out
 
 

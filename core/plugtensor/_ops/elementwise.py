@@ -13,8 +13,8 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _record
 from ..autograd._node import node_class
-from ._common import (Tensor, _gm, _make, cast, check_inplace, exporter, fit_int_scalar, no_record, pair_dtype,
-                      same_ctx, scalar, scalar_dtype, type_word, write_out)
+from ._common import (Tensor, _gm, _make, cast, check_inplace, exporter, fit_int_scalar, kernel_failure, no_record,
+                      overlap_error, overlaps_itself, pair_dtype, same_ctx, scalar, scalar_dtype, type_word, write_out)
 
 FLOAT, INT, BOOL = D.FLOAT, D.INT, D.BOOL
 _ALL: dict[str, object] = {}  # public name -> function, exported by plugtensor/__init__
@@ -143,7 +143,10 @@ def _make_unary(name, node_name, rule, saves, grad, composite):
             elif name in _INT_IDENTITY:
                 return ctx.K["astype"](x, dt), dt
         kern = ctx.K.get(name)
-        return (kern(x) if kern is not None else composite(ctx.K, x)), dt
+        try:
+            return (kern(x) if kern is not None else composite(ctx.K, x)), dt
+        except Exception as exc:  # noqa: BLE001 - a backend's exception never leaks as is
+            raise kernel_failure(ctx, name, exc) from exc
 
     def op(input: Tensor, *, out=None) -> Tensor:
         if input.__class__ is not Tensor:
@@ -153,7 +156,12 @@ def _make_unary(name, node_name, rule, saves, grad, composite):
                 and not (_gm.enabled and (input._rg or out._rg)):
             kern = input._ctx.K.get(name)
             if kern is not None:  # straight into out=, no temporary (16M-element exp: 2.7x faster)
-                kern(input._data, out=out._data)
+                try:
+                    kern(input._data, out=out._data)
+                except Exception as exc:  # noqa: BLE001
+                    if overlaps_itself(out._ctx, out._data):
+                        raise overlap_error(name) from exc
+                    raise kernel_failure(input._ctx, name, exc) from exc
                 out._vc[0] += 1
                 return out
         r, dt = compute(input)
@@ -197,10 +205,10 @@ def _store_inplace(self: Tensor, res: Tensor, name: str) -> None:
                            f"{list(res._data.shape)}")
     try:
         self._ctx.K["copy_"](self._data, res._data)
-    except ValueError as exc:
-        raise RuntimeError(f"{name}: unsupported operation: more than one element of the written-to tensor refers "
-                           f"to a single memory location. Please clone() the tensor before performing the "
-                           f"operation.") from exc
+    except Exception as exc:  # noqa: BLE001
+        if overlaps_itself(self._ctx, self._data):
+            raise overlap_error(name) from exc
+        raise kernel_failure(self._ctx, name, exc) from exc
     self._vc[0] += 1
 
 
@@ -382,8 +390,8 @@ def _make_binary(name, node_name, grads, result="promoted"):
         if r is None:
             try:
                 r = ctx.F[kname](xa, xb)
-            except ValueError as exc:
-                raise RuntimeError(_broadcast_message(input, other)) from exc
+            except Exception as exc:  # noqa: BLE001
+                raise _binary_failure(ctx, name, input, other, xa, xb, exc) from exc
         if r.__class__ is not ctx.AT and ctx.AT is not None:
             r = ctx.backend.as_array(r)
         res = _make(r, bool_result or dt, ctx)
@@ -407,10 +415,12 @@ def _make_binary(name, node_name, grads, result="promoted"):
             # also broadcast into a bigger (or empty) out, where PyTorch resizes it instead.
             try:
                 ctx.K[kname](xa, xb, out=out._data)
-                out._vc[0] += 1
-                return out
-            except ValueError:
-                pass  # overlapping memory or the like: take the general path
+            except Exception as exc:  # noqa: BLE001 - never recompute from a target the kernel may have written
+                if overlaps_itself(ctx, out._data):
+                    raise overlap_error(name) from exc
+                raise _binary_failure(ctx, name, input, other, xa, xb, exc) from exc
+            out._vc[0] += 1
+            return out
         return write_out(out, impl(input, other), name)
 
     def backward(node, g):
@@ -463,8 +473,10 @@ def _fast_inplace(self: Tensor, other, kname: str, checks, special: bool) -> boo
         checks(self, other, self._dtype, xb, ctx)  # (two float tensors of one dtype pass every check)
     try:
         ctx.F[kname](self._data, xb, out=self._data)  # with out=, even a raw kernel returns the array
-    except ValueError:  # e.g. a read-only (expanded) view: the general path raises PyTorch's error
-        return False
+    except Exception as exc:  # noqa: BLE001 - never recompute from a target the kernel may have written
+        if overlaps_itself(ctx, self._data):
+            raise overlap_error(kname + "_") from exc
+        raise _binary_failure(ctx, kname + "_", self, other, self._data, xb, exc) from exc
     self._vc[0] += 1
     return True
 
@@ -496,6 +508,14 @@ _NO_SCALARS = (None, None)
 def _scalar_ctx(a, b):
     """ctx for a binary node: the scalar operands (None where the operand is a saved tensor)."""
     return (None if a.__class__ is Tensor else a, None if b.__class__ is Tensor else b)
+
+
+def _binary_failure(ctx, op: str, a, b, xa, xb, exc: BaseException) -> RuntimeError:
+    """A binary kernel raised: PyTorch's broadcast error when the shapes don't broadcast, else the
+    kernel's failure, naming the op and the backend (never relabelled as a shape problem)."""
+    if _result_shape(xa, xb) is None:
+        return RuntimeError(_broadcast_message(a, b))
+    return kernel_failure(ctx, op, exc)
 
 
 def _broadcast_message(a, b) -> str:
@@ -643,8 +663,8 @@ def _trunc_divide(a, b) -> Tensor:
         inexact = K["ne"](K["remainder"](xa, xb), 0)
         fix = K["logical_and"](inexact, K["ne"](K["lt"](xa, 0), K["lt"](xb, 0)))
         return _make(K["add"](q, K["astype"](fix, dt)), dt, ctx)
-    except ValueError as exc:
-        raise RuntimeError(_broadcast_message(a, b)) from exc
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise _binary_failure(ctx, "div", a, b, xa, xb, exc) from exc
 
 
 def _rounded_div_backward(node, g):
@@ -850,9 +870,16 @@ def where(condition: Tensor, input=None, other=None, *, out=None):
         same_ctx(condition, input if input.__class__ is Tensor else other, "where")
     try:
         r = ctx.K["where"](condition._data, xa, xb)
-    except ValueError as exc:
-        raise RuntimeError(f"where(): shapes of condition {list(condition.shape)}, input and other cannot be "
-                           f"broadcast together") from exc
+    except Exception as exc:  # noqa: BLE001
+        try:
+            np.broadcast_shapes(tuple(condition._data.shape), tuple(xa.shape), tuple(xb.shape))
+            broadcasts = True
+        except ValueError:
+            broadcasts = False
+        if not broadcasts:
+            raise RuntimeError(f"where(): shapes of condition {list(condition.shape)}, input and other cannot be "
+                               f"broadcast together") from exc
+        raise kernel_failure(ctx, "where", exc) from exc
     res = _make(r, dt, ctx)
     if _gm.enabled and _any_rg(input, other):
         _record(_WHERE, _where_backward, (None, input, other), res, (condition,))

@@ -37,6 +37,9 @@ def _grads_for(outputs: list, grad_outputs: list) -> list:
             ctx = out._ctx  # the implicit 1 of a scalar loss, made directly (no factory argument parsing)
             g = _make(ctx.backend.full(out._data.shape, 1, out._dtype, ctx.index), out._dtype, ctx)
         else:
+            if g._ctx is not out._ctx and g._ctx.device != out._ctx.device:
+                raise RuntimeError(f"invalid gradient at index {i} - expected device {out._ctx.device} but got "
+                                   f"{g._ctx.device}")
             if g._data.shape != out._data.shape:
                 from .._device import Size
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g._data.shape)} and "

@@ -14,7 +14,7 @@ from .. import _tensor  # a cycle (_tensor imports this module): used at call ti
 from . import grad_mode
 from ._node import AccumulateGrad, Node
 
-__all__ = ["run_backward", "gradient_edge"]
+__all__ = ["run_backward", "gradient_edge", "check_gradient"]
 
 
 def gradient_edge(t) -> tuple:
@@ -51,6 +51,37 @@ def _fit(g, shape, dtype):
     if g._dtype is not dtype:
         g = g.to(dtype)
     return g
+
+
+def _expandable(shape, to) -> bool:
+    """Whether ``shape`` broadcasts to ``to`` (a gradient of shape ``to`` can be summed down to it)."""
+    lead = len(to) - len(shape)
+    return lead >= 0 and all(s == t or s == 1 for s, t in zip(shape, to[lead:]))
+
+
+def check_gradient(g, like, what: str) -> None:
+    """PyTorch's checks of a gradient that user code (a Function's backward) gives for tensor ``like``:
+    a Tensor on ``like``'s device whose shape can be summed down to ``like``'s."""
+    if not isinstance(g, _tensor.Tensor):
+        raise TypeError(f"{what} - expected a Tensor or None, got {type(g).__name__}")
+    if g._ctx is not like._ctx and g._ctx.device != like._ctx.device:
+        raise RuntimeError(f"{what} - expected device {like._ctx.device} but got {g._ctx.device}")
+    if g._data.shape != like._data.shape and not _expandable(like._data.shape, g._data.shape):
+        raise RuntimeError(f"{what} - got {list(g._data.shape)} but expected shape compatible with "
+                           f"{list(like._data.shape)}")
+
+
+def _check_hook_result(hook, new, old) -> None:
+    """A tensor hook may replace a gradient only by one of the same size, dtype and device (PyTorch)."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(new, _tensor.Tensor):
+        raise TypeError(f"hook '{name}' returned {type(new).__name__}; expected a Tensor or None")
+    if new._data.shape != old._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value (was {list(old._data.shape)}, got "
+                           f"{list(new._data.shape)})")
+    if new._dtype is not old._dtype or (new._ctx is not old._ctx and new._ctx.device != old._ctx.device):
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {old._dtype} on {old._ctx.device}, "
+                           f"got {new._dtype} on {new._ctx.device})")
 
 
 #: (), (0,), (0, 1), ...: the leading dims of a reduction, made once (the core's reductions use it too)
@@ -200,6 +231,7 @@ def _arrived(node, grads: list, create_graph: bool, capture: dict, results: list
                 elif grads[nr] is not None:
                     new = hook(grads[nr])
                     if new is not None:
+                        _check_hook_result(hook, new, grads[nr])
                         grads[nr] = new
     if node._retain:
         for nr, ref in node._retain.items():

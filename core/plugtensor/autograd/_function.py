@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._engine import check_gradient
 from ._node import node_class
 
 __all__ = ["Function", "FunctionCtx"]
@@ -107,11 +108,13 @@ class Function(metaclass=_FunctionMeta):
             if len(r) != len(args):
                 raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number of gradients "
                                    f"(expected {len(args)}, got {len(r)})")
-            for i, (g, t) in enumerate(zip(r, is_tensor_arg)):
+            for i, (g, t, a) in enumerate(zip(r, is_tensor_arg, args)):
                 if not t and g is not None:
                     raise RuntimeError(f"function {cls.__name__}Backward returned a gradient different than None "
                                        f"at position {i + 1}, but the corresponding forward input was not a "
                                        f"Variable")
+                if t and g is not None:
+                    check_gradient(g, a, f"Function {cls.__name__}Backward returned an invalid gradient at index {i}")
             # The node's edges are the tensor arguments only.
             return tuple(g for g, t in zip(r, is_tensor_arg) if t)
 
