@@ -343,3 +343,187 @@ def test_kernel_plugin_replaces_the_fast_2d_matmul():
     finally:
         _plugins.unregister_plugin("neg_matmul")
     np.testing.assert_array_equal(pt.mm(a, b).numpy(), want)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Faults stay where they happen: plugins that exit, replace a device and fail, fail to register, or
+# import slowly (subprocesses, fixture plugins installed as in the section above)
+# ---------------------------------------------------------------------------------------------------
+FAULT_FIXTURES = {"exit_import": "exit_import_plugin", "exit_hook": "exit_hook_plugin",
+                  "exit_load": "exit_load_plugin", "bad_cpu": "bad_cpu_plugin",
+                  "broken_register": "broken_register_plugin", "slow_import": "slow_import_plugin"}
+
+
+@pytest.fixture(scope="module")
+def fault_site(tmp_path_factory) -> dict[str, Path]:
+    """One site directory per fault fixture, so that each fault is tried on its own, and all together."""
+    sites = {}
+    for ep_name, module in FAULT_FIXTURES.items():
+        sites[ep_name] = tmp_path_factory.mktemp(ep_name)
+        _fake_install(sites[ep_name], ep_name, module)
+    return sites
+
+
+_FAULT_SCRIPT = """
+    import json, warnings
+    import plugtensor as pt
+    from plugtensor import _plugins
+    import plugtensor.backend
+
+    slow_warning = getattr(plugtensor.backend, "SlowPluginImportWarning", None)
+    out = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        x = pt.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        (x * x).sum().backward()
+        out["grad"] = x.grad.tolist()
+        out["mm"] = (x.detach() @ x.detach()).tolist()
+        pt.devices(); pt.zeros(1)
+    out["slow_warnings"] = [str(w.message) for w in caught if slow_warning and issubclass(w.category, slow_warning)]
+
+    def error(device):
+        try:
+            pt.zeros(1, device=device)
+        except RuntimeError as exc:
+            return str(exc)
+    out["exitdev"] = error("exitdev")
+    out["abortdev"] = error("abortdev")
+    out["mydev"] = error("mydev")
+    out["devices"] = repr(pt.devices())
+    out["failures"] = pt.load_failures()
+    out["backends"] = _plugins.backends()
+    out["slow"] = getattr(_plugins, "slow_imports", list)()
+    print(json.dumps(out))
+"""
+
+_fault_runs: dict = {}
+
+
+def _fault_run(fault_site, *names: str) -> dict:
+    """The script's results with the fault fixtures ``names`` installed (cached per set)."""
+    if names not in _fault_runs:
+        _fault_runs[names] = _run_code(_FAULT_SCRIPT, pythonpath=[fault_site[n] for n in names] + [PLUGIN_DIR])
+    return _fault_runs[names]
+
+
+def _one_failure(run: dict, name: str, phase: str) -> dict:
+    found = [f for f in run["failures"] if f["name"] == name and f["phase"] == phase]
+    assert found, f"no {phase} failure recorded for {name}: {run['failures']}"
+    return found[0]
+
+
+def test_plugin_calling_sys_exit_at_import_is_a_load_failure(fault_site):
+    fault_run = _fault_run(fault_site, "exit_import")
+    # The child got to its last line (exit status 0), and cpu still computes PyTorch's numbers.
+    assert fault_run["grad"] == [[2.0, 4.0], [6.0, 8.0]]
+    assert fault_run["mm"] == [[7.0, 10.0], [15.0, 22.0]]
+    f = _one_failure(fault_run, "exit_import", "import")
+    assert f["error"] == "SystemExit: 3"
+    assert (f["distribution"], f["version"]) == (_dist_name("exit_import_plugin"), FIXTURE_VERSION)
+    assert "exit_import_plugin" in f["traceback"] and "sys.exit(3)" in f["traceback"]
+
+
+def test_plugin_hooks_raising_system_exit_or_base_exception_are_recorded(fault_site):
+    fault_run = _fault_run(fault_site, "exit_hook")
+    f = _one_failure(fault_run, "exit_hook", "plugtensor_register_kernels")
+    assert f["error"] == "SystemExit: exit_hook_plugin cannot build kernels for cpu" and f["device_type"] == "cpu"
+    f = _one_failure(fault_run, "exit_hook", "plugtensor_register_dtypes")
+    assert f["error"] == "PluginAbort: exit_hook_plugin gives up registering dtypes"
+
+
+def test_backend_load_calling_sys_exit_fails_that_device_only(fault_site):
+    fault_run = _fault_run(fault_site, "exit_load")
+    msg = fault_run["exitdev"]
+    assert msg is not None and "'exitdev'" in msg and "plugin 'exit_load'" in msg and "SystemExit: 5" in msg
+    assert "python -m plugtensor info" in msg
+    msg = fault_run["abortdev"]
+    assert msg is not None and "BackendAbort: exit_load_plugin: the driver refused to start" in msg
+    assert _one_failure(fault_run, "exit_load", "load")["device_type"] in ("exitdev", "abortdev")
+    assert "failed: SystemExit: 5" in fault_run["devices"]
+
+
+def test_failing_tryfirst_replacement_leaves_the_device_to_the_next_backend(fault_site):
+    fault_run = _fault_run(fault_site, "bad_cpu")
+    assert fault_run["grad"] == [[2.0, 4.0], [6.0, 8.0]]
+    f = _one_failure(fault_run, "bad_cpu", "load")
+    assert f["device_type"] == "cpu"
+    assert f["error"] == "ImportError: bad_cpu_plugin needs libfastcpu.so, which is not installed"
+    [cpu] = [r for r in fault_run["backends"] if r["device_type"] == "cpu"]
+    assert (cpu["plugin"], cpu["backend"], cpu["status"], cpu["failed_plugins"]) == \
+        ("numpy", "numpy", "loaded", ["bad_cpu"])
+    table = fault_run["devices"]
+    cpu_row = next(line for line in table.splitlines() if line.startswith("cpu "))
+    assert "numpy" in cpu_row and cpu_row.rstrip().endswith("ok")
+    assert (f"plugin bad_cpu ({_dist_name('bad_cpu_plugin')} {FIXTURE_VERSION}) failed at load (device type 'cpu', "
+            f"served by plugin numpy instead): ImportError: bad_cpu_plugin needs libfastcpu.so") in table
+
+
+def test_register_backends_failure_is_named_with_advice_when_its_device_is_used(fault_site):
+    fault_run = _fault_run(fault_site, "broken_register")
+    msg = fault_run["mydev"]
+    assert msg is not None and "No backend serves device type 'mydev'" in msg
+    for part in (f"Plugin broken_register ({_dist_name('broken_register_plugin')} {FIXTURE_VERSION}) failed in "
+                 "plugtensor_register_backends",
+                 "RuntimeError: broken_register_plugin cannot read its device list /etc/mydev.conf",
+                 "python -m plugtensor info", f"pip install --force-reinstall {_dist_name('broken_register_plugin')}"):
+        assert part in msg, msg
+    _one_failure(fault_run, "broken_register", "plugtensor_register_backends")
+
+
+def test_slow_plugin_import_is_named_with_its_time_in_one_warning(fault_site):
+    fault_run = _fault_run(fault_site, "slow_import")
+    [w] = fault_run["slow_warnings"]  # once, although entry points were asked for several times
+    assert "plugin slow_import" in w and _dist_name("slow_import_plugin") in w and "to import" in w
+    seconds = float(w.split(" took ")[1].split(" s")[0])
+    assert 1.2 <= seconds < 10
+    [s] = fault_run["slow"]
+    assert s["name"] == "slow_import" and 1.3 <= s["seconds"] < 10
+    assert all(r["name"] == "slow_import" for r in fault_run["slow"])  # quick plugins are not listed
+
+
+def test_info_command_works_with_plugins_that_exit_and_shows_every_fault(fault_site):
+    r = _run(["-m", "plugtensor", "info"], pythonpath=list(fault_site.values()) + [PLUGIN_DIR])
+    out = r.stdout
+    assert "plugin numpy" in out
+    backends = out[out.index("Backends"):out.index("Devices")]
+    assert "cpu      plugin numpy" in backends and "(after plugin bad_cpu failed to load" in backends
+    slow = out[out.index("Slow plugin imports"):out.index("Plugin load failures")]
+    line = next(x for x in slow.splitlines() if "slow_import" in x)
+    assert f"plugin slow_import from {_dist_name('slow_import_plugin')} {FIXTURE_VERSION} took" in line
+    assert 1.3 <= float(line.split(" took ")[1].split(" s")[0]) < 10
+    failures = out[out.index("Plugin load failures"):]
+    for name, phase, error in (("exit_import", "import", "SystemExit: 3"),
+                               ("exit_hook", "plugtensor_register_kernels (device type 'cpu')",
+                                "SystemExit: exit_hook_plugin"),
+                               ("bad_cpu", "load (device type 'cpu', served by plugin numpy instead)", "ImportError"),
+                               ("broken_register", "plugtensor_register_backends", "RuntimeError")):
+        assert f"plugin {name} from {_dist_name(FAULT_FIXTURES[name])} {FIXTURE_VERSION} failed at {phase}: {error}" \
+            in failures, failures
+    assert "SlowPluginImportWarning" in r.stderr and "slow_import" in r.stderr
+
+
+class _ExitingKernels:
+    @hookimpl
+    def plugtensor_register_kernels(self, device_type, backend):
+        raise SystemExit("exiting kernel hook")
+
+
+def test_system_exit_from_a_hand_registered_plugin_is_recorded_but_ctrl_c_still_stops(tmp_path):
+    x = pt.tensor([1.0, 2.0])
+    pt.register_plugin(_ExitingKernels(), name="exiting_kernels")
+    try:
+        np.testing.assert_allclose((x.exp() + 1).numpy(), np.exp([1.0, 2.0]) + 1, rtol=1e-6)
+        assert any(f["name"] == "exiting_kernels" and f["error"] == "SystemExit: exiting kernel hook"
+                   for f in pt.load_failures())
+    finally:
+        _plugins.unregister_plugin("exiting_kernels")
+    # KeyboardInterrupt is the one exception a plugin still ends the program with.
+    (tmp_path / "interrupt_plugin.py").write_text("raise KeyboardInterrupt\n")
+    site = tmp_path / "site"
+    site.mkdir()
+    _fake_install(site, "interrupt", "interrupt_plugin")
+    e = {k: v for k, v in os.environ.items() if not k.startswith("PLUGTENSOR_")}
+    e["PYTHONPATH"] = os.pathsep.join([str(site), str(tmp_path)])
+    r = subprocess.run([sys.executable, "-c", "import plugtensor as pt; pt.zeros(1); print('survived')"],
+                       env=e, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "survived" not in r.stdout and "KeyboardInterrupt" in r.stderr

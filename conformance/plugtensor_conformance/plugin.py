@@ -39,6 +39,9 @@ def target_from_config(config: pytest.Config):
     device = config.getoption("plugtensor_device", None)
     if not device:
         return None
+    # Every kernel result of the backend under test is checked for shape and dtype during the run.
+    from plugtensor.backend import set_kernel_checks
+    set_kernel_checks(True)
     from ._target import resolve_target
     return resolve_target(device, tuple(config.getoption("plugtensor_plugins", [])),
                           config.getoption("plugtensor_xfail", None), config.getoption("plugtensor_quick", False))

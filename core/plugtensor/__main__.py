@@ -11,7 +11,8 @@ USAGE = """usage: python -m plugtensor COMMAND
 
 commands:
   info    print the plugtensor version, plugin API version, installed backends and their devices,
-          the dtype registry, and every plugin that failed to load (with its traceback)
+          the dtype registry, plugins slow to import, and every plugin that failed to load (with
+          its traceback)
 """
 
 
@@ -45,7 +46,9 @@ def info() -> str:
         lines.append("PLUGTENSOR_PLUGIN_AUTOLOAD=0: entry points were not loaded")
     for r in rows:
         dist = f"{r['distribution'] or '?'} {r['version'] or '?'}"
-        lines.append(f"{r['device_type']:<8} plugin {r['plugin']!s:<12} distribution {dist:<28} {r['status']}")
+        failed = r.get("failed_plugins")
+        note = f" (after plugin {', '.join(failed)} failed to load: see below)" if failed else ""
+        lines.append(f"{r['device_type']:<8} plugin {r['plugin']!s:<12} distribution {dist:<28} {r['status']}{note}")
 
     lines.append(_section("Devices"))
     lines.append(table.format(failures=False))  # failures get their own section, with tracebacks
@@ -56,14 +59,20 @@ def info() -> str:
     for d in _dtype.dtypes():
         lines.append(f"{d.name:<10} {d.itemsize:>8}  {kinds[d.kind]:<6} {d.is_signed}")
 
-    failures = _plugins.load_failures()
+    slow = _plugins.slow_imports()
+    if slow:
+        lines.append(_section(f"Slow plugin imports (over {_plugins.SLOW_IMPORT_SECONDS:g} s)"))
+        for s in slow:
+            lines.append(f"plugin {s['name']} from {s['distribution'] or '?'} {s['version'] or '?'} took "
+                         f"{s['seconds']:.2f} s to import")
+
+    failures = table.failures
     lines.append(_section(f"Plugin load failures ({len(failures)})"))
     if not failures:
         lines.append("none")
     for f in failures:
-        where = f" (device type '{f['device_type']}')" if f.get("device_type") else ""
         lines.append(f"plugin {f['name']} from {f['distribution'] or '?'} {f['version'] or '?'} failed at "
-                     f"{f['phase']}{where}: {f['error']}")
+                     f"{f['phase']}{_plugins._failure_where(f)}: {f['error']}")
         lines.extend("    " + line for line in f["traceback"].rstrip().splitlines())
     return "\n".join(lines)
 

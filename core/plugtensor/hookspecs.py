@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import pluggy
 
-__all__ = ["hookspec", "hookimpl", "BackendSpec", "plugtensor_register_dtypes", "plugtensor_register_backends",
-           "plugtensor_register_kernels"]
+__all__ = ["hookspec", "hookimpl", "BackendSpec", "SlowPluginImportWarning", "plugtensor_register_dtypes",
+           "plugtensor_register_backends", "plugtensor_register_kernels"]
 
 hookspec = pluggy.HookspecMarker("plugtensor")
 hookimpl = pluggy.HookimplMarker("plugtensor")
+
+
+class SlowPluginImportWarning(UserWarning):
+    """A plugin's entry point took more than a second to import (issued once per plugin and process).
+
+    Keep heavy imports in ``BackendSpec.load``: the import of every installed plugin is paid by every
+    program that uses plugtensor, on first use."""
 
 
 class BackendSpec:
@@ -38,7 +45,8 @@ def plugtensor_register_dtypes(register) -> None:
 @hookspec
 def plugtensor_register_backends() -> list[BackendSpec]:
     """Return BackendSpecs for the device types this plugin serves. For one device type the
-    first spec in hook call order wins (use ``tryfirst=True`` to replace an installed backend)."""
+    specs are tried in hook call order and the first whose ``load()`` succeeds serves it (use
+    ``tryfirst=True`` to replace an installed backend; if yours fails to load, the next one serves)."""
 
 
 @hookspec

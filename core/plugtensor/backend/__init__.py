@@ -9,13 +9,14 @@ Backends see arrays, never Tensors or autograd. This surface is versioned by :da
 - :mod:`plugtensor.backend.dtypes`: the dtype registry
 """
 from .. import _dtype as dtypes
-from ..hookspecs import BackendSpec, hookimpl
+from ..hookspecs import BackendSpec, SlowPluginImportWarning, hookimpl
 from . import _philox as philox
 from ._arrayapi import ArrayAPIBackend, StridedArray
 from ._arraymodule import ArrayModuleBackend
+from ._checks import kernel_checks, set_kernel_checks
 from ._base import (API_VERSION, BINARY_KERNELS, KERNEL_NAMES, REDUCTION_KERNELS, REFCOUNTS_EXACT, UNARY_KERNELS,
                     Backend)
 
 __all__ = ["API_VERSION", "Backend", "ArrayModuleBackend", "ArrayAPIBackend", "StridedArray", "BackendSpec", "hookimpl",
            "dtypes", "philox", "KERNEL_NAMES", "UNARY_KERNELS", "BINARY_KERNELS", "REDUCTION_KERNELS",
-           "REFCOUNTS_EXACT"]
+           "REFCOUNTS_EXACT", "set_kernel_checks", "kernel_checks", "SlowPluginImportWarning"]
