@@ -7,6 +7,7 @@ Backends see arrays, never Tensors or autograd. This surface is versioned by :da
 - :class:`ArrayAPIBackend`: a complete backend over any Array API namespace, strided views included
 - :data:`hookimpl`, :class:`BackendSpec`: to register a backend through the ``plugtensor.backends`` entry point
 - :mod:`plugtensor.backend.dtypes`: the dtype registry
+- :func:`set_kernel_checks`, :func:`kernel_checks`: check every kernel result's shape and dtype (``_checks.py``)
 """
 from .. import _dtype as dtypes
 from ..hookspecs import BackendSpec, SlowPluginImportWarning, hookimpl

@@ -72,9 +72,13 @@ def _unary_bool(sh, dt, args, kwargs):
     return _shape(sh, args[0]), D.bool
 
 
+def _broadcast(sa: tuple, sb: tuple) -> tuple:
+    return sa if sa == sb or not sb else sb if not sa else np.broadcast_shapes(sa, sb)
+
+
 def _binary(sh, dt, args, kwargs):
     a, b = args[0], args[1]
-    shape = np.broadcast_shapes(_shape(sh, a), _shape(sh, b))
+    shape = _broadcast(_shape(sh, a), _shape(sh, b))
     da, db = _dt(dt, a), _dt(dt, b)
     return shape, (db if da is None else da if db is None or db is da else None)
 
@@ -113,7 +117,7 @@ def _cumulative(sh, dt, args, kwargs):
 def _where(sh, dt, args, kwargs):
     c, a, b = args[:3]
     shape, out_dt = _binary(sh, dt, (a, b), {})
-    return np.broadcast_shapes(_shape(sh, c), shape), out_dt
+    return _broadcast(_shape(sh, c), shape), out_dt
 
 
 def _matmul(sh, dt, args, kwargs):
@@ -220,6 +224,9 @@ SPECS.update(
 )
 
 
+_QUICK = {_same: True, _binary: True, _unary_bool: False, _binary_bool: False}  # True: the input's dtype
+
+
 # -- the wrapper ----------------------------------------------------------------------------------
 def _describe(sh, dt, x) -> str:
     if x.__class__ in _PY_SCALARS or x is None or x.__class__ in (slice, str) or x is Ellipsis:
@@ -249,8 +256,8 @@ def _mismatch(sh, dt, as_array, r, want) -> str | None:
         got_shape, got_dtype = tuple(sh(a)), dt(a)
     except Exception as exc:  # noqa: BLE001 - something that is not one of the backend's arrays
         return f"returned {type(r).__name__}, which the backend cannot read as an array ({type(exc).__name__}: {exc})"
-    bad_shape = shape is not None and (len(got_shape) != len(shape) or
-                                       any(w is not None and w != g for w, g in zip(shape, got_shape)))
+    bad_shape = shape is not None and got_shape != shape and (
+        len(got_shape) != len(shape) or any(w is not None and w != g for w, g in zip(shape, got_shape)))
     bad_dtype = dtype is not None and got_dtype is not dtype
     if not (bad_shape or bad_dtype):
         return None
@@ -265,9 +272,19 @@ def checked(name: str, fn: Callable, source: str, backend: Any) -> Callable:
     if spec is None or getattr(fn, "_plugtensor_checked", None) is not None:
         return fn
     sh, dt, as_array = backend.shape, backend.dtype, backend.as_array
+    # Elementwise kernels (the usual overrides) first try a quick test of the common case: a result
+    # of the input's class and shape, operands of one shape; anything else takes the full rule.
+    quick = _QUICK.get(spec)
+    scalars, boolean = _PY_SCALARS, D.bool
 
     def kernel(*args, **kwargs):
         r = fn(*args, **kwargs)
+        if quick is not None:
+            a = args[0]
+            if r.__class__ is a.__class__ and r.shape == a.shape and (
+                    len(args) == 1 or args[1].__class__ in scalars or args[1].shape == a.shape) \
+                    and dt(r) is (dt(a) if quick else boolean):
+                return r
         try:
             want = spec(sh, dt, args, kwargs)
         except Exception:  # noqa: BLE001 - arguments the rule cannot read: the kernel alone decides
