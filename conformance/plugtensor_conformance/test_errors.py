@@ -1,13 +1,19 @@
 """Error behaviour on bad input: PyTorch's exception type and a message naming the problem, on the
 device. Undeclared dtypes must raise TypeError (never a silent cast); mixing devices is a
-RuntimeError naming both devices (checked against cpu when the device is not cpu)."""
+RuntimeError naming both devices (checked against cpu when the device is not cpu). The error catalogue
+(``errors_catalogue.py``, checked against PyTorch 2.13 by the core's tests) adds wrong usage of every
+kind: each refused with PyTorch's exact exception class, a message naming the op or the problem, and
+its inputs left untouched."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
 import plugtensor as pt
 
 from ._harness import ALL_DTYPES, cpu_available, pt_dtype
+from .errors_catalogue import CASES, snapshot
 
 AREA = "errors"
 
@@ -69,6 +75,21 @@ def test_bad_input(case, device: str) -> None:
     what, call, exc, pattern = case
     with pytest.raises(exc, match=pattern):
         call(device)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_error_catalogue(case, device: str) -> None:
+    """Every row of ``errors_catalogue.CASES`` on the device: exactly PyTorch's exception class (never a
+    backend's or a Python-internal one), a message that names the op or what was wrong, and every input
+    tensor left as it was."""
+    inputs = case.make(pt, device)
+    before = snapshot(inputs)
+    with pytest.raises(Exception) as info:
+        case.call(pt, *inputs)
+    err = info.value
+    assert type(err) is case.exc, f"{case.id}: raised {type(err).__name__}: {err} (PyTorch raises {case.exc.__name__})"
+    assert re.search(case.match, str(err)), f"{case.id}: the message {str(err)!r} does not match {case.match!r}"
+    assert snapshot(inputs) == before, f"{case.id}: an input tensor changed although the call was refused"
 
 
 def test_mixed_devices(device: str, target) -> None:

@@ -410,9 +410,13 @@ class Tensor:
         return a.copy() if copy else a
 
     def __float__(self) -> float:
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self) -> int:
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self) -> int:
@@ -475,9 +479,23 @@ class Tensor:
 
 
 def _wrap_dim(dim: int, ndim: int, op: str = "") -> int:
-    """Normalise a possibly negative dim, with PyTorch's IndexError when out of range."""
+    """Normalise a possibly negative dim, with PyTorch's IndexError when out of range (and its
+    TypeError, naming the op, for a dim that is not an integer)."""
     n = ndim if ndim > 0 else 1
+    if dim.__class__ is not int:
+        dim = _dim_index(dim, op)
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim + n if dim < 0 else dim
 
+
+
+def _dim_index(dim, op: str) -> int:
+    """A dim given as something other than an int: NumPy integers, bools and one-element integer
+    tensors are accepted (as by PyTorch's ``__index__`` rule); anything else is PyTorch's TypeError."""
+    if not isinstance(dim, (float, str, bytes)) and hasattr(dim, "__index__"):
+        try:
+            return dim.__index__()
+        except TypeError:
+            pass
+    raise TypeError(f"{op + '(): ' if op else ''}argument 'dim' must be int, not {type(dim).__name__}")

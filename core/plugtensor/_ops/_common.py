@@ -176,7 +176,9 @@ def dims_arg(dim, ndim: int, op: str) -> tuple[int, ...]:
     if isinstance(dim, (list, tuple)):
         dims = tuple(sorted({_wrap_dim(d, ndim, op) for d in dim}))
         if len(dims) != len(dim):
-            raise RuntimeError(f"{op}(): dim appears multiple times in the list of dims")
+            seen = [_wrap_dim(d, ndim, op) for d in dim]
+            twice = next(d for i, d in enumerate(seen) if d in seen[:i])
+            raise RuntimeError(f"{op}(): dim {twice} appears multiple times in the list of dims")
         if ndim == 0:  # a 0-dim tensor accepts dim 0 / -1 but has no axis to reduce
             return ()
         return dims if dims else tuple(range(ndim))

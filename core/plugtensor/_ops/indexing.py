@@ -70,6 +70,7 @@ def _normalize(key, t: Tensor):
     dim = 0
     out = []
     shape = t._data.shape
+    _check_broadcast_indices(items)
     for k in items:
         if k is None:
             out.append(None)
@@ -103,6 +104,40 @@ def _normalize(key, t: Tensor):
             out.append(slice(*k.indices(shape[dim])) if k != slice(None) else k)
         dim += 1
     return tuple(out), basic
+
+
+def _check_broadcast_indices(items) -> None:
+    """PyTorch's IndexError for integer index tensors whose shapes do not broadcast together (bool
+    masks take part with their count of True values, known to the kernel only)."""
+    shapes = [k._data.shape for k in items if isinstance(k, Tensor)]
+    if len(shapes) < 2 or any(k._dtype is D.bool for k in items if isinstance(k, Tensor)):
+        return
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes "
+                         f"{', '.join(str(list(sh)) for sh in shapes)}") from None
+
+
+def _put_error(ctx, target, akey, value, op: str, exc: BaseException) -> Exception:
+    """The error for an index_put kernel that refused its arguments: PyTorch's shape mismatch when the
+    value does not broadcast to the indexing result, else a kernel failure naming the op (never the
+    backend's own exception)."""
+    from ._common import kernel_failure
+    vshape = tuple(getattr(value, "shape", ()))
+    try:
+        rshape = tuple(ctx.backend.shape(ctx.K["index"](target, _arrays(akey))))
+        np.broadcast_shapes(vshape, rshape)
+    except ValueError:
+        return RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be broadcast to indexing "
+                            f"result of shape {list(rshape)}")
+    except Exception:  # noqa: BLE001 - the index itself is what the kernel refused
+        pass
+    else:
+        if len(vshape) > len(rshape) and any(n != 1 for n in vshape[:len(vshape) - len(rshape)]):
+            return RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be broadcast to "
+                                f"indexing result of shape {list(rshape)}")
+    return kernel_failure(ctx, op, exc)
 
 
 def _node_name(key, shape) -> str:
@@ -259,10 +294,14 @@ def setitem(self: Tensor, key, value) -> None:
             ctx.K["copy_"](ctx.backend.basic_index(self._data, nkey), v)
         else:
             ctx.K["index_put"](target, _arrays(akey), v, False)
-    except ValueError as exc:
-        shape = (ctx.backend.basic_index(self._data, nkey) if basic else ctx.K["index"](target, _arrays(akey))).shape
-        raise RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(value, 'shape', []))} cannot be "
-                           f"broadcast to indexing result of shape {list(shape)}") from exc
+    except Exception as exc:  # noqa: BLE001 - translated, never leaked
+        if basic:
+            shape = ctx.backend.shape(ctx.backend.basic_index(self._data, nkey))
+            err = RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(value, 'shape', []))} cannot "
+                               f"be broadcast to indexing result of shape {list(shape)}")
+        else:
+            err = _put_error(ctx, target, akey, value, "__setitem__", exc)
+        raise err from exc
     self._vc[0] += 1
     if recording:
         res = _make(self._data, self._dtype, ctx)
@@ -299,12 +338,15 @@ def _store_scalar(v, dt: D.dtype):
 
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """A copy of ``input`` with ``values`` written (or added, with ``accumulate``) at ``indices``."""
-    nkey, basic = _normalize(tuple(indices), input)
+    nkey, basic = _normalize(_indices_arg(indices, "index_put"), input)
     res = input.clone()
     with no_record():
         v = cast(values, input._dtype) if isinstance(values, Tensor) else \
             _store_scalar(scalar(values, "index_put", "values"), input._dtype)
-        res._ctx.K["index_put"](res._data, _arrays(nkey), v, accumulate)
+        try:
+            res._ctx.K["index_put"](res._data, _arrays(nkey), v, accumulate)
+        except Exception as exc:  # noqa: BLE001 - translated, never leaked
+            raise _put_error(res._ctx, res._data, nkey, values, "index_put", exc) from exc
     if _gm.enabled and (input._rg or getattr(values, "_rg", False)):
         res._grad_fn = None
         _record(_INDEX_PUT, _index_put_backward, (input, values), res, (), (nkey, accumulate))
@@ -322,7 +364,15 @@ def _index_put_backward(node, g):
 
 def index_put_(self: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     from .elementwise import _apply_inplace
-    return _apply_inplace(self, index_put, (tuple(indices), values), "index_put_", accumulate=accumulate)
+    return _apply_inplace(self, index_put, (_indices_arg(indices, "index_put_"), values), "index_put_",
+                          accumulate=accumulate)
+
+
+def _indices_arg(indices, op: str) -> tuple:
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"{op}(): argument 'indices' (position 1) must be tuple of Tensors, not "
+                        f"{type(indices).__name__}")
+    return tuple(indices)
 
 
 _GATHER = node_class("GatherBackward0")
@@ -383,6 +433,7 @@ def _gather_backward(node, g):
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (``torch.scatter_add``)."""
     d = wrap_dim(dim, input._data.ndim, "scatter_add")
+    _check_scatter_shapes(input, d, index, src)
     _check_index(index, input._data.shape[d] if input._data.ndim else 1, d, "scatter_add")
     res = _make(input._ctx.K["clone"](input._data), input._dtype, input._ctx)
     s = src._data
@@ -392,6 +443,23 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     if _gm.enabled and (input._rg or src._rg):
         _record(_SCATTER_ADD, _scatter_add_backward, (input, src), res, (index,), d)
     return res
+
+
+def _check_scatter_shapes(input: Tensor, d: int, index: Tensor, src) -> None:
+    """PyTorch's scatter checks: tensors of one rank, ``index`` no larger than ``src`` anywhere and no
+    larger than ``input`` outside ``d``, ``src`` of ``input``'s dtype."""
+    if not isinstance(index, Tensor) or not isinstance(src, Tensor):
+        bad, what = ("index", index) if not isinstance(index, Tensor) else ("src", src)
+        raise TypeError(f"scatter_add(): argument '{bad}' must be Tensor, not {type(what).__name__}")
+    ish, ssh, sh = index._data.shape, src._data.shape, input._data.shape
+    if index._data.ndim != input._data.ndim or src._data.ndim != input._data.ndim:
+        if index.numel():
+            raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    elif any(ish[j] > ssh[j] or (j != d and ish[j] > sh[j]) for j in range(len(ish))):
+        raise RuntimeError(f"Expected index {list(ish)} to be no larger than self {list(sh)} apart from dimension "
+                           f"{d} and to be no larger size than src {list(ssh)}")
+    if src._dtype is not input._dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
 
 
 def _scatter_add_backward(node, g):

@@ -138,7 +138,14 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     d = wrap_dim(dim, input._data.ndim, "unflatten")
     sh = input._data.shape
-    sizes = _infer_size(tuple(sizes), sh[d], "unflatten")
+    sizes = tuple(sizes)
+    known = 1
+    for k in sizes:
+        known *= k
+    if -1 not in sizes and known != sh[d]:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} "
+                           f"({sh[d]}) in the input tensor")
+    sizes = _infer_size(sizes, sh[d], "unflatten")
     return view(input, sh[:d] + sizes + sh[d + 1:])
 
 
@@ -214,6 +221,9 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     src = [wrap_dim(d, nd, "movedim") for d in (source if isinstance(source, (list, tuple)) else [source])]
     dst = [wrap_dim(d, nd, "movedim") for d in (destination if isinstance(destination, (list, tuple))
                                                 else [destination])]
+    for name, ds in (("source", src), ("destination", dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({ds})")
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
                            f"same number of dims as destination ({dst} dims)")
@@ -344,6 +354,8 @@ _REPEAT = node_class("RepeatBackward0")
 
 def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Concatenate tensors along an existing dim (1-D empty tensors are skipped, as in PyTorch)."""
+    if isinstance(tensors, Tensor):
+        raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
     tensors = list(tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -514,7 +526,9 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     n = input._data.shape[d]
     if start < 0:
         start += n
-    if not 0 <= start <= n or length < 0 or start + length > n:
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not 0 <= start <= n or start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     return input[(slice(None),) * d + (slice(start, start + length),)]
 
@@ -576,6 +590,8 @@ def _parse_to(args, kwargs):
     kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if dt is not None and not isinstance(dt, D.dtype):
+        raise TypeError(f"to(): argument 'dtype' must be plugtensor.dtype, not {type(dt).__name__}")
     for a in args:
         if isinstance(a, D.dtype):
             dt = a

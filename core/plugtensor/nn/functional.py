@@ -1,6 +1,9 @@
 """``plugtensor.nn.functional``: layers and losses written once, from core ops."""
 from __future__ import annotations
 
+from .. import _dtype as D
+from .._ops._common import type_word
+from .._ops.indexing import _index_range
 from .._tensor import Tensor
 
 __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "nll_loss", "cross_entropy",
@@ -33,6 +36,9 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     return input.log_softmax(dim, dtype)
 
 
+_REDUCTIONS = ("mean", "sum", "none")
+
+
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
@@ -54,14 +60,36 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices ``target`` under log-probabilities ``input`` (N, C)."""
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        bad, what = ("input", input) if not isinstance(input, Tensor) else ("target", target)
+        raise TypeError(f"nll_loss(): argument '{bad}' must be Tensor, not {type(what).__name__}")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if target.dim() > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if input.dim() != 2 or target.dim() != 1:
         raise ValueError(f"nll_loss: expected input (N, C) and target (N,), got {list(input.shape)} and "
                          f"{list(target.shape)}")
     if input.shape[0] != target.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")
-    picked = -input.gather(1, target.unsqueeze(1)).squeeze(1)
-    return _reduce(picked, reduction)
+    dt = target.dtype
+    if dt is not D.int64:
+        if dt is not D.uint8:
+            raise RuntimeError(f"expected target dtype to be Long or Byte, but got {type_word(dt)}")
+        target = target.long()
+    index = target.unsqueeze(1)
+    try:
+        picked = input.gather(1, index)
+    except RuntimeError:
+        # gather checked the index range and refused it: name the target, with PyTorch's IndexError
+        if target.numel():
+            lo, hi = _index_range(target)
+            c = input.shape[1]
+            if lo < 0 or hi >= c:
+                raise IndexError(f"Target {hi if hi >= c else lo} is out of bounds.") from None
+        raise
+    return _reduce(-picked.squeeze(1), reduction)
 
 
 def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
