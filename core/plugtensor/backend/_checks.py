@@ -161,6 +161,9 @@ def _first_array(sh, dt, args, kwargs):
     return _shape(sh, args[0]), _dt(dt, args[0])
 
 
+_APART = object()
+
+
 def _index(sh, dt, args, kwargs):
     """NumPy's indexing rules for a key of ints, slices, None, Ellipsis and integer arrays (a bool
     mask makes the size data-dependent: only the dtype is checked then)."""
@@ -171,16 +174,20 @@ def _index(sh, dt, args, kwargs):
     if any(_dt(dt, k) is D.bool for k in arrays):
         return None, _dt(dt, a)
     used = sum(1 for k in key if k is not None and k is not Ellipsis)
-    if Ellipsis in key:
-        i = key.index(Ellipsis)
-        key = key[:i] + (slice(None),) * (len(shape) - used) + key[i + 1:]
+    ell = [j for j, k in enumerate(key) if k is Ellipsis]
+    if ell:  # (NumPy: advanced indices on either side of an Ellipsis are apart, even an empty one)
+        i = ell[0]
+        key = key[:i] + (_APART,) + (slice(None),) * (len(shape) - used) + key[i + 1:]
     else:
         key = key + (slice(None),) * (len(shape) - used)
-    advanced = [j for j, k in enumerate(key) if k is not None and k.__class__ is not slice] if arrays else []
+    advanced = [j for j, k in enumerate(key) if k is not None and k is not _APART and k.__class__ is not slice] \
+        if arrays else []
     out, dim, placed = [], 0, False
     adjacent = not advanced or advanced == list(range(advanced[0], advanced[-1] + 1))
     bshape = np.broadcast_shapes(*[_shape(sh, key[j]) for j in advanced]) if advanced else ()
     for j, k in enumerate(key):
+        if k is _APART:
+            continue
         if k is None:
             out.append(1)
             continue
@@ -225,6 +232,7 @@ SPECS.update(
 
 
 _QUICK = {_same: True, _binary: True, _unary_bool: False, _binary_bool: False}  # True: the input's dtype
+_ELEMENTWISE = frozenset(UNARY_KERNELS + BINARY_KERNELS)
 
 
 # -- the wrapper ----------------------------------------------------------------------------------
@@ -274,7 +282,7 @@ def checked(name: str, fn: Callable, source: str, backend: Any) -> Callable:
     sh, dt, as_array = backend.shape, backend.dtype, backend.as_array
     # Elementwise kernels (the usual overrides) first try a quick test of the common case: a result
     # of the input's class and shape, operands of one shape; anything else takes the full rule.
-    quick = _QUICK.get(spec)
+    quick = _QUICK.get(spec) if name in _ELEMENTWISE else None
     scalars, boolean = _PY_SCALARS, D.bool
 
     def kernel(*args, **kwargs):
