@@ -7,7 +7,7 @@ Run it on a device::
 
 The op table (:mod:`plugtensor_conformance.optable`) drives the per-op tests; the other test modules
 check views, in-place ops, dtype promotion, device transfers, printing, autograd, random numbers,
-error behaviour and training. See docs/conformance.md.
+error behaviour, training and threads. See docs/conformance.md.
 """
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from ._ops.creation import Generator, default_generator
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .hookspecs import hookimpl
-from . import cuda, nn, optim
+from . import cuda, nn, opencl, optim
 from ._extras import allclose, equal, is_floating_point, is_tensor, isclose, numel, return_types
 
 globals().update(_PUBLIC)

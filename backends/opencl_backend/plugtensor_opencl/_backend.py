@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from typing import Any, Callable
 
 import numpy as np
@@ -33,12 +34,16 @@ class OpenCLBackend(Backend):
                                       "`pip install pocl-binary-distribution`)"
         self._found = found
         self._runtimes: dict[int, Runtime] = {}
+        self._lock = threading.Lock()
 
     def runtime(self, index: int) -> Runtime:
         rt = self._runtimes.get(index)
         if rt is None:
-            p, d = self._found[index]
-            rt = self._runtimes[index] = Runtime(p, d, index)
+            with self._lock:  # one Runtime (context, queue, pool) per device, whichever thread comes first
+                rt = self._runtimes.get(index)
+                if rt is None:
+                    p, d = self._found[index]
+                    rt = self._runtimes[index] = Runtime(p, d, index)
         return rt
 
     # -- devices ----------------------------------------------------------------------------------
@@ -58,6 +63,24 @@ class OpenCLBackend(Backend):
 
     def synchronize(self, index: int) -> None:
         self.runtime(index).finish()
+
+    # -- memory (the buffer pool) -------------------------------------------------------------------
+    def memory_allocated(self, index: int) -> int:
+        return self.runtime(index).allocated
+
+    def memory_reserved(self, index: int) -> int:
+        rt = self.runtime(index)
+        with rt._pool_lock:
+            return rt.allocated + rt.cached
+
+    def empty_cache(self, index: int) -> None:
+        self.runtime(index).empty_cache()
+
+    def cache_limit(self, index: int) -> int:
+        return self.runtime(index).cache_limit
+
+    def set_cache_limit(self, index: int, nbytes: int) -> None:
+        self.runtime(index).set_cache_limit(nbytes)
 
     def device_index(self, a: CLArray) -> int:
         return a.rt.index

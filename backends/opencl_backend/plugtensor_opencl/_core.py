@@ -10,7 +10,10 @@ Nothing here waits for the device except explicit reads (:meth:`Runtime.read`) a
 """
 from __future__ import annotations
 
+import os
+import re
 import threading
+from collections import OrderedDict
 from typing import Sequence
 
 import numpy as np
@@ -121,7 +124,13 @@ class CLArray:
 
 
 class Runtime:
-    """One OpenCL device: context, queue, dtypes, buffer pool and compiled-kernel cache."""
+    """One OpenCL device: context, queue, dtypes, buffer pool and compiled programs.
+
+    Thread safety: a ``cl.Kernel`` holds its arguments, so setting them and enqueueing it must be
+    one step when several threads share the kernel (every launch goes through :meth:`enqueue` or
+    :meth:`launch`, under ``self.lock``); programs compile under their own lock; the pool has its
+    own lock. OpenCL's other calls (enqueueing copies, waiting) are thread-safe by the spec.
+    """
 
     def __init__(self, platform: cl.Platform, device: cl.Device, index: int) -> None:
         self.platform, self.device, self.index = platform, device, index
@@ -138,11 +147,20 @@ class Runtime:
         self.dtypes = tuple(getattr(D, n) for n in names)
         self.max_group = device.max_work_group_size
         self.compute_units = device.max_compute_units
-        self._pool: dict[int, list[cl.Buffer]] = {}
-        self._pool_lock = threading.Lock()
-        self._kernels: dict[str, cl.Kernel] = {}
-        self._typed: set = set()  # kernels whose scalar argument types were declared
+        self.lock = threading.Lock()  # kernel argument setting + enqueue
+        self._build_lock = threading.Lock()
+        self._typed: set = set()  # kernels whose scalar argument types were declared (by launch)
         self._programs: dict[str, cl.Program] = {}
+        # The pool: size class -> free buffers (newest last), every free buffer in release order
+        # (oldest first: evicted first when the cached bytes pass the limit), byte counts.
+        # An RLock: a Storage collected by the garbage collector while this thread holds the lock
+        # gives its buffer back re-entrantly (the structures are consistent at every allocation).
+        self._pool: dict[int, list[cl.Buffer]] = {}
+        self._lru: OrderedDict[int, tuple[int, cl.Buffer]] = OrderedDict()
+        self._pool_lock = threading.RLock()
+        self.allocated = 0  # bytes (size classes) of the buffers of live storages
+        self.cached = 0  # bytes (size classes) of the free buffers kept in the pool
+        self.cache_limit = cache_limit_from_env(device)
 
     # -- buffers ------------------------------------------------------------------------------------
     @staticmethod
@@ -153,14 +171,66 @@ class Runtime:
     def _take(self, nbytes: int) -> cl.Buffer:
         size = self._bucket(nbytes)
         with self._pool_lock:
+            self.allocated += size
             free = self._pool.get(size)
             if free:
-                return free.pop()
-        return cl.Buffer(self.context, cl.mem_flags.READ_WRITE, size)
+                buffer = free.pop()
+                del self._lru[id(buffer)]
+                self.cached -= size
+                return buffer
+        try:
+            return cl.Buffer(self.context, cl.mem_flags.READ_WRITE, size)
+        except BaseException:
+            with self._pool_lock:
+                self.allocated -= size
+            raise
 
     def _give(self, buffer: cl.Buffer, nbytes: int) -> None:
+        size = self._bucket(nbytes)
         with self._pool_lock:
-            self._pool.setdefault(self._bucket(nbytes), []).append(buffer)
+            self.allocated -= size
+            if size > self.cache_limit:
+                evicted = [buffer]
+            else:
+                free = self._pool.get(size)
+                if free is None:
+                    free = self._pool[size] = []
+                free.append(buffer)
+                self._lru[id(buffer)] = (size, buffer)
+                self.cached += size
+                evicted = self._evict() if self.cached > self.cache_limit else None
+        if evicted:
+            for b in evicted:
+                b.release()
+
+    def _evict(self) -> list:
+        """Take the oldest free buffers out of the pool until it holds at most ``cache_limit`` bytes
+        (the caller holds the pool lock, and releases them after letting it go)."""
+        out = []
+        while self.cached > self.cache_limit and self._lru:
+            _, (size, buffer) = self._lru.popitem(last=False)
+            self._pool[size].remove(buffer)
+            self.cached -= size
+            out.append(buffer)
+        return out
+
+    def empty_cache(self) -> None:
+        """Release every free buffer of the pool to the OpenCL runtime."""
+        with self._pool_lock:
+            evicted = [b for _, b in self._lru.values()]
+            self._pool.clear()
+            self._lru.clear()
+            self.cached = 0
+        for b in evicted:
+            b.release()
+
+    def set_cache_limit(self, nbytes: int) -> None:
+        """Keep at most ``nbytes`` of free buffers (0: release every buffer when its storage dies)."""
+        with self._pool_lock:
+            self.cache_limit = nbytes
+            evicted = self._evict()
+        for b in evicted:
+            b.release()
 
     def empty(self, shape: Sequence[int], dtype: D.dtype) -> CLArray:
         shape = tuple(int(s) for s in shape)
@@ -189,15 +259,18 @@ class Runtime:
 
     # -- kernels ------------------------------------------------------------------------------------
     def kernel(self, source: str, name: str) -> cl.Kernel:
-        """Kernel ``name`` of ``source`` (OpenCL C), compiled once per source text."""
-        k = self._kernels.get(source + "\0" + name)
-        if k is None:
-            prog = self._programs.get(source)
-            if prog is None:
-                prog = self._programs[source] = cl.Program(self.context, self.preamble() + source).build(
-                    options=["-cl-std=CL1.2"])
-            k = self._kernels[source + "\0" + name] = getattr(prog, name)
-        return k
+        """A new kernel object for ``name`` of ``source`` (OpenCL C), compiled once per source text.
+
+        Each call gives a kernel object of its own (callers cache it), so that a thread declaring
+        its argument types never touches a kernel another thread is launching."""
+        prog = self._programs.get(source)
+        if prog is None:
+            with self._build_lock:
+                prog = self._programs.get(source)
+                if prog is None:
+                    prog = cl.Program(self.context, self.preamble() + source).build(options=["-cl-std=CL1.2"])
+                    self._programs[source] = prog
+        return cl.Kernel(prog, name)
 
     def preamble(self) -> str:
         lines = []
@@ -207,15 +280,48 @@ class Runtime:
             lines.append("#pragma OPENCL EXTENSION cl_khr_fp16 : enable")
         return "\n".join(lines) + "\n"
 
+    def enqueue(self, kernel: cl.Kernel, global_size: tuple, local_size, args) -> None:
+        """Set ``args`` on ``kernel`` and enqueue it (no wait), as one step: the kernel object keeps
+        its arguments, so another thread setting them in between would launch ours with its own."""
+        with self.lock:
+            kernel.set_args(*args)
+            cl.enqueue_nd_range_kernel(self.queue, kernel, global_size, local_size)
+
     def launch(self, kernel: cl.Kernel, global_size: Sequence[int], local_size, *args) -> None:
         """Enqueue ``kernel`` (no wait). Scalars must be NumPy scalars of the C type: their types are
         declared to pyopencl once per kernel, after which setting arguments is cheap (~1 µs in all,
         against ~10 µs per NumPy scalar through ``set_arg``)."""
-        if kernel not in self._typed:
-            kernel.set_scalar_arg_dtypes([a.dtype if isinstance(a, np.generic) else None for a in args])
-            self._typed.add(kernel)
-        kernel.set_args(*args)
-        cl.enqueue_nd_range_kernel(self.queue, kernel, tuple(global_size), local_size)
+        with self.lock:
+            if kernel not in self._typed:
+                kernel.set_scalar_arg_dtypes([a.dtype if isinstance(a, np.generic) else None for a in args])
+                self._typed.add(kernel)
+            kernel.set_args(*args)
+            cl.enqueue_nd_range_kernel(self.queue, kernel, tuple(global_size), local_size)
+
+
+_UNITS = {"": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+          "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
+CACHE_LIMIT_ENV = "PLUGTENSOR_OPENCL_CACHE_LIMIT"
+DEFAULT_CACHE_LIMIT = 256 << 20
+
+
+def parse_bytes(text: str) -> int:
+    """``"268435456"``, ``"256M"``, ``"1.5GiB"`` -> bytes (binary units); RuntimeError otherwise (as
+    PyTorch's allocator reports a bad ``PYTORCH_CUDA_ALLOC_CONF``)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]*)\s*", text)
+    if m is None or m.group(2).lower() not in _UNITS:
+        raise RuntimeError(f"{CACHE_LIMIT_ENV}={text!r}: expected a number of bytes, optionally with a unit "
+                         f"K, M or G (binary: 256M = 256 * 2**20 bytes)")
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+
+
+def cache_limit_from_env(device: cl.Device) -> int:
+    """The pool's limit: ``$PLUGTENSOR_OPENCL_CACHE_LIMIT`` if set, else 256 MiB or an eighth of
+    the device's memory, whichever is less."""
+    text = os.environ.get(CACHE_LIMIT_ENV)
+    if text is not None and text.strip():
+        return parse_bytes(text)
+    return min(DEFAULT_CACHE_LIMIT, int(device.global_mem_size) // 8)
 
 
 # -- code-generation helpers shared by the kernel modules --------------------------------------------

@@ -607,8 +607,7 @@ def elementwise(op: str, operands: Sequence, conv_to: tuple, rdt, out: CLArray |
     args += [n, ch]
     if rank:
         args += sh
-    k.set_args(*args)
-    cl.enqueue_nd_range_kernel(dev.queue, k, gs, ls)
+    dev.rt.enqueue(k, gs, ls, args)
     return res
 
 
@@ -634,8 +633,7 @@ def _fast_launch(f: tuple, shape: tuple, info: tuple, operands: tuple) -> CLArra
     else:
         gs, ls, ch = _plan(dev, n)
     args += (n, ch)
-    k.set_args(*args)
-    cl.enqueue_nd_range_kernel(dev.queue, k, gs, ls)
+    rt.enqueue(k, gs, ls, args)
     return res
 
 
@@ -847,8 +845,7 @@ def arange(rt: Runtime, start, step, n: int, dtype) -> CLArray:
     gs, ls, ch = _plan(dev, n)
     if mode == "f":
         start, step = float(start), float(step)
-    k.set_args(out.storage.buffer, start, step, n, ch)
-    cl.enqueue_nd_range_kernel(dev.queue, k, gs, ls)
+    dev.rt.enqueue(k, gs, ls, (out.storage.buffer, start, step, n, ch))
     return out
 
 

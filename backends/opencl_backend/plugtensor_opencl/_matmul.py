@@ -354,16 +354,13 @@ def _direct(dev: _Dev, A: tuple, B: tuple, out: CLArray, bt: int, M: int, N: int
     gs = (-(-n // 64) * 64,)
     if parts == 1:
         k = dev.kernel(("direct", name), lambda: _direct_source(ctype, acc, ctype))
-        k.set_args(*A, *B, out.buffer, M, N, K, 1, kp, n)
-        cl.enqueue_nd_range_kernel(rt.queue, k, gs, None)
+        rt.enqueue(k, gs, None, (*A, *B, out.buffer, M, N, K, 1, kp, n))
         return
     part = Storage(rt, n * (8 if acc in ("ulong", "double") else 4))
     k = dev.kernel(("direct-part", name), lambda: _direct_source(ctype, acc, acc))
-    k.set_args(*A, *B, part.buffer, M, N, K, parts, kp, n)
-    cl.enqueue_nd_range_kernel(rt.queue, k, gs, None)
+    rt.enqueue(k, gs, None, (*A, *B, part.buffer, M, N, K, parts, kp, n))
     s = dev.kernel(("sum-parts", name), lambda: _sum_parts_source(ctype, acc))
-    s.set_args(part.buffer, out.buffer, parts, total)
-    cl.enqueue_nd_range_kernel(rt.queue, s, (-(-total // 64) * 64,), None)
+    rt.enqueue(s, (-(-total // 64) * 64,), None, (part.buffer, out.buffer, parts, total))
 
 
 def _packed(dev: _Dev, A: tuple, B: tuple, out: CLArray, bt: int, M: int, N: int, K: int) -> None:
@@ -378,25 +375,22 @@ def _packed(dev: _Dev, A: tuple, B: tuple, out: CLArray, bt: int, M: int, N: int
     b_buf, b_off, b_sb, b_sk, b_sn = B
     # Pack A's rows (stride a_sm between the rows of a tile) and B's columns (stride b_sn).
     ka = dev.kernel(("pack", bits, _TM, a_sm == 1), lambda: _pack_source(bits, _TM, a_sm == 1))
-    ka.set_args(a_buf, a_off, a_sb, a_sm, a_sk, ap.buffer, M, K, mt)
-    cl.enqueue_nd_range_kernel(rt.queue, ka, (K, mt, bt), None)
+    rt.enqueue(ka, (K, mt, bt), None, (a_buf, a_off, a_sb, a_sm, a_sk, ap.buffer, M, K, mt))
     kb = dev.kernel(("pack", bits, tn, b_sn == 1), lambda: _pack_source(bits, tn, b_sn == 1))
-    kb.set_args(b_buf, b_off, b_sb, b_sn, b_sk, bp.buffer, N, K, nt)
-    cl.enqueue_nd_range_kernel(rt.queue, kb, (K, nt, bt), None)
+    rt.enqueue(kb, (K, nt, bt), None, (b_buf, b_off, b_sb, b_sn, b_sk, bp.buffer, N, K, nt))
     arith = _FLOAT_VEC.get(out.dtype.name, bits)
     kt = dev.kernel(("tile", arith, vw), lambda: _tile_source(arith, vw))
-    kt.set_args(ap.buffer, bp.buffer, out.buffer, M, N, K, mt, nt)
     # Groups of 8 row tiles share one B panel (kept in cache while they run on one core).
     group = 8
-    cl.enqueue_nd_range_kernel(rt.queue, kt, (nt, -(-mt // group) * group, bt), (1, group, 1))
+    rt.enqueue(kt, (nt, -(-mt // group) * group, bt), (1, group, 1),
+               (ap.buffer, bp.buffer, out.buffer, M, N, K, mt, nt))
 
 
 def _local(dev: _Dev, A: tuple, B: tuple, out: CLArray, bt: int, M: int, N: int, K: int) -> None:
     name = out.dtype.name
     k = dev.kernel(("local", name), lambda: _local_source(CTYPE[name], _ACC[name]))
-    k.set_args(*A, *B, out.buffer, M, N, K)
     gs = (-(-N // _LT) * _LW, -(-M // _LT) * _LW, bt)
-    cl.enqueue_nd_range_kernel(dev.rt.queue, k, gs, (_LW, _LW, 1))
+    dev.rt.enqueue(k, gs, (_LW, _LW, 1), (*A, *B, out.buffer, M, N, K))
 
 
 def kernels() -> dict[str, Callable]:

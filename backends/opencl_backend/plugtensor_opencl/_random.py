@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyopencl as cl
 
 from plugtensor.backend import dtypes as D
 from plugtensor.backend import philox as P
@@ -139,8 +138,8 @@ def _launch(rt: Runtime, kind: str, dtype, out_dtype, shape: tuple, seed: int, o
     s = seed % (1 << 64)
     span, low = extra if extra else (0, 0)
     groups = -(-n // (_WORDS // w))
-    k.set_args(out.storage.buffer, n, (offset // 4) % (1 << 64), s & _MASK, s >> 32, span, low)
-    cl.enqueue_nd_range_kernel(dev.queue, k, (groups if dev.cpu else -(-groups // 64) * 64,), None)
+    rt.enqueue(k, (groups if dev.cpu else -(-groups // 64) * 64,), None,
+               (out.storage.buffer, n, (offset // 4) % (1 << 64), s & _MASK, s >> 32, span, low))
     return out
 
 

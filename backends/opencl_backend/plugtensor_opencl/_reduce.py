@@ -145,8 +145,7 @@ def _launch(rt: Runtime, kernel: cl.Kernel, items: int, *args) -> None:
     """Enqueue ``kernel`` over ``items`` work-items (rounded up to the work-group size; kernels check)."""
     _, big, threshold, _ = _info(rt)
     local = big if items >= threshold else 1
-    kernel.set_args(*args)
-    cl.enqueue_nd_range_kernel(rt.queue, kernel, (-(-items // local) * local,), (local,))
+    rt.enqueue(kernel, (-(-items // local) * local,), (local,), args)
 
 
 def _splits(rt: Runtime, m: int, n: int, step: int = 1, weight: int = 1) -> tuple[int, int]:

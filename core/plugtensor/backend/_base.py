@@ -85,6 +85,26 @@ class Backend:
     def synchronize(self, index: int) -> None:
         """Wait for all queued work on the device."""
 
+    # -- memory: what a caching allocator holds (``plugtensor.opencl.memory_allocated`` etc.) -----
+    # The defaults describe a backend without a cache, whose arrays the host allocator owns.
+    def memory_allocated(self, index: int) -> int:
+        """Bytes of device memory held by live arrays (0 where the backend does not track them)."""
+        return 0
+
+    def memory_reserved(self, index: int) -> int:
+        """Bytes held by the backend's allocator: ``memory_allocated`` plus freed memory it keeps."""
+        return self.memory_allocated(index)
+
+    def empty_cache(self, index: int) -> None:
+        """Give memory that the allocator keeps but no array uses back to the device."""
+
+    def cache_limit(self, index: int) -> int:
+        """Most bytes of freed memory the allocator keeps for reuse."""
+        return 0
+
+    def set_cache_limit(self, index: int, nbytes: int) -> None:
+        raise NotImplementedError(f"backend '{self.name}' keeps no cache of device memory")
+
     # -- arrays: metadata, allocation, host transfer ---------------------------------------------
     def shape(self, a) -> tuple[int, ...]:
         return tuple(a.shape)
