@@ -30,6 +30,12 @@ sit in L1/L2. Two more PoCL facts shape the code: ``vload``/``vstore`` and vecto
 out-of-line calls there (they spill every register), so loads are vector-pointer reads and
 products are ``c += a * b`` (contracted to FMA by the compiler).
 
+Float sums of products are accumulated in blocks (see ``_BLOCK``): each work-item's sums run over
+at most 64 k (16 iterations of the direct kernel's four sums, 64 steps of the packed kernel, four
+16-k tiles of the local one) before they are added to a total -- double in the direct kernel where the
+device has fp64, Kahan-compensated otherwise -- so the error grows with the block, not with K
+(4x100000 @ 100000x2 of 0.1: 1.4e-4 off with one float sum per output, 5e-7 in blocks; OpenBLAS 7e-5).
+
 Integers are computed in unsigned types (wrapping, as NumPy's integer matmul does, without C's
 signed-overflow undefined behaviour) and truncated to their width. float16 goes through the direct kernel
 with float accumulation. Nothing here waits for the device.
@@ -42,6 +48,7 @@ import numpy as np
 import pyopencl as cl
 
 from ._core import CTYPE, CLArray, Runtime, Storage, contiguous_strides
+from ._reduce import KAHAN_C
 
 __all__ = ["kernels", "matmul"]
 
@@ -63,6 +70,12 @@ _ACC = {"uint8": "uint", "int8": "uint", "int16": "uint", "int32": "uint", "int6
 # Element type the pack kernels move (the bits of the dtype). The packed compute kernel also works
 # in it for integers: OpenCL vector arithmetic is not promoted, so uchar16 sums wrap mod 256.
 _BITS = {1: "uchar", 2: "ushort", 4: "uint", 8: "ulong"}
+# Float accumulation is blocked: a per-thread sum of at most _BLOCK iterations of products (4 k each
+# in the direct kernel, 1 k in the packed one, a 16-k tile in the local one) is folded into a total
+# that is double (float products where the device has fp64, direct kernel) or Kahan-compensated, so
+# the error grows with the block, not with K.
+_BLOCK = 16
+_TILE_BLOCK = 64    # k per block of the packed kernel (its fold: 3 ops on each of 12 vectors; 32 cost ~10%)
 _FLOAT_VEC = {"float32": "float", "float64": "double"}
 
 
@@ -106,9 +119,22 @@ def _longs(n: int) -> list:
 # --------------------------------------------------------------------------------------------------
 # Kernel sources.
 # --------------------------------------------------------------------------------------------------
-def _direct_source(ctype: str, acc: str, out: str) -> tuple[str, str, list]:
+def _fold_c(acc: str, wide: str) -> tuple[str, str, str]:
+    """C of the accumulator a float block sum is folded into: (declaration, fold of ``x``, result). A
+    double accumulator takes float blocks as they are; an accumulator of the block's own type is
+    Kahan-compensated; integers (which wrap, exactly) add plainly."""
+    if acc not in ("float", "double"):
+        return f"{wide} tot = 0;", "tot += (x);", "tot"
+    if wide != acc:
+        return f"{wide} tot = 0;", f"tot += ({wide})(x);", "tot"
+    return f"{acc} tot = 0, cmp = 0;", f"KSUM({acc}, tot, cmp, (x));", "(tot - cmp)"
+
+
+def _direct_source(ctype: str, acc: str, wide: str, out: str) -> tuple[str, str, list]:
     """out[o*P + p] = sum over k in part p of A[b, i, k] * B[b, k, j], o = (b, i, j) flattened."""
-    src = f"""
+    decl, fold, result = _fold_c(acc, wide)
+    src = f"""{KAHAN_C}
+#define FOLD(x) {{ {fold} }}
 __kernel void mm_direct(__global const {ctype}* A, long a_off, long a_sb, long a_sm, long a_sk,
                         __global const {ctype}* B, long b_off, long b_sb, long b_sk, long b_sn,
                         __global {out}* C, long M, long N, long K, long P, long KP, long total) {{
@@ -118,29 +144,36 @@ __kernel void mm_direct(__global const {ctype}* A, long a_off, long a_sb, long a
     const long k0 = p * KP, k1 = min(K, k0 + KP);
     __global const {ctype}* pa = A + a_off + b * a_sb + i * a_sm;
     __global const {ctype}* pb = B + b_off + b * b_sb + j * b_sn;
-    // Four independent sums: one sum would wait on the add latency at every k.
-    {acc} s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    {decl}
     long k = k0;
-    for (; k + 4 <= k1; k += 4) {{
-        s0 += ({acc})pa[k * a_sk] * ({acc})pb[k * b_sk];
-        s1 += ({acc})pa[(k + 1) * a_sk] * ({acc})pb[(k + 1) * b_sk];
-        s2 += ({acc})pa[(k + 2) * a_sk] * ({acc})pb[(k + 2) * b_sk];
-        s3 += ({acc})pa[(k + 3) * a_sk] * ({acc})pb[(k + 3) * b_sk];
+    while (k + 4 <= k1) {{
+        // Four independent sums: one sum would wait on the add latency at every k. Each adds at most
+        // {_BLOCK} products before the block is folded into the (wide or compensated) total.
+        {acc} s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        const long kend = k + min((k1 - k) / 4, {_BLOCK}L) * 4;
+        for (; k < kend; k += 4) {{
+            s0 += ({acc})pa[k * a_sk] * ({acc})pb[k * b_sk];
+            s1 += ({acc})pa[(k + 1) * a_sk] * ({acc})pb[(k + 1) * b_sk];
+            s2 += ({acc})pa[(k + 2) * a_sk] * ({acc})pb[(k + 2) * b_sk];
+            s3 += ({acc})pa[(k + 3) * a_sk] * ({acc})pb[(k + 3) * b_sk];
+        }}
+        FOLD((s0 + s1) + (s2 + s3));
     }}
-    for (; k < k1; ++k) s0 += ({acc})pa[k * a_sk] * ({acc})pb[k * b_sk];
-    C[gid] = ({out})((s0 + s1) + (s2 + s3));
+    for (; k < k1; ++k) FOLD(({acc})pa[k * a_sk] * ({acc})pb[k * b_sk]);
+    C[gid] = ({out}){result};
 }}"""
     return src, "mm_direct", [None] + _longs(4) + [None] + _longs(4) + [None] + _longs(6)
 
 
-def _sum_parts_source(ctype: str, acc: str) -> tuple[str, str, list]:
-    src = f"""
-__kernel void mm_sum_parts(__global const {acc}* part, __global {ctype}* C, long P, long n) {{
+def _sum_parts_source(ctype: str, wide: str) -> tuple[str, str, list]:
+    decl, fold, result = _fold_c(wide, wide)
+    src = f"""{KAHAN_C}
+__kernel void mm_sum_parts(__global const {wide}* part, __global {ctype}* C, long P, long n) {{
     const long o = get_global_id(0);
     if (o >= n) return;
-    {acc} s = 0;
-    for (long p = 0; p < P; ++p) s += part[o * P + p];
-    C[o] = ({ctype})s;
+    {decl}
+    for (long p = 0; p < P; ++p) {{ const {wide} x = part[o * P + p]; {fold} }}
+    C[o] = ({ctype}){result};
 }}"""
     return src, "mm_sum_parts", [None, None, np.int64, np.int64]
 
@@ -191,7 +224,43 @@ def _tile_source(bits: str, vw: int) -> tuple[str, str, list]:
         + " ".join(f"if ({v * vw + e} < cols) o[{v * vw + e}] = c{r}_{v}.{comps[e]};"
                    for v in range(_NV) for e in range(vw)) + " }"
         for r in range(_TM))
-    src = f"""
+    plain = f"""for (long k = 0; k < K; ++k) {{
+        {loads}
+        {fmas}
+        pa += {_TM}; pb += {_NV};
+    }}"""
+    if bits in ("float", "double"):
+        # Blocks of _TILE_BLOCK k, each added to a total t; the rounding error of that addition starts
+        # the next block's sum (Kahan's compensation, kept in the accumulator: no more live registers).
+        # The fold is not guarded against inf (that costs ~7% here): a total that ends NaN, which an
+        # inf or NaN product or an overflow makes, is recomputed by the plain loop, so non-finite
+        # results are what uncompensated sums give.
+        mask = f"{'int' if bits == 'float' else 'long'}{vw}"
+        tdecl = " ".join(f"{V} t{c[1:]} = ({V})(0);" for c in acc)
+        fold = "\n            ".join(f"{{ const {V} s = t{c[1:]} + {c}; {c} -= s - t{c[1:]}; t{c[1:]} = s; }}"
+                                      for c in acc)
+        nan = " | ".join(f"(t{c[1:]} != t{c[1:]})" for c in acc)
+        loop = f"""__global const {bits}* const pa0 = pa;
+    __global const {V}* const pb0 = pb;
+    for (long k0 = 0; k0 < K; k0 += {_TILE_BLOCK}) {{
+        const long k1 = min(K, k0 + {_TILE_BLOCK}L);
+        for (long k = k0; k < k1; ++k) {{
+            {loads}
+            {fmas}
+            pa += {_TM}; pb += {_NV};
+        }}
+        {fold}
+    }}
+    if (any(({mask})({nan}))) {{
+        pa = pa0; pb = pb0;
+        {" ".join(f"{c} = ({V})(0);" for c in acc)}
+        {plain}
+    }} else {{
+        {" ".join(f"{c} = t{c[1:]};" for c in acc)}
+    }}"""
+    else:
+        tdecl, loop = "", plain
+    src = f"""{KAHAN_C}
 __kernel void mm_tile(__global const {bits}* Ap, __global const {bits}* Bp, __global {bits}* C,
                       long M, long N, long K, long MT, long NT) {{
     const long jt = get_global_id(0), it = get_global_id(1), b = get_global_id(2);
@@ -199,11 +268,8 @@ __kernel void mm_tile(__global const {bits}* Ap, __global const {bits}* Bp, __gl
     __global const {bits}* pa = Ap + (b * MT + it) * K * {_TM};
     __global const {V}* pb = (__global const {V}*)(Bp + (b * NT + jt) * K * {tn});
     {decl}
-    for (long k = 0; k < K; ++k) {{
-        {loads}
-        {fmas}
-        pa += {_TM}; pb += {_NV};
-    }}
+    {tdecl}
+    {loop}
     const long rows = M - it * {_TM}, cols = N - jt * {tn};
     __global {bits}* pc = C + (b * M + it * {_TM}) * N + jt * {tn};
     if (cols >= {tn}) {{
@@ -219,7 +285,18 @@ def _local_source(ctype: str, acc: str) -> tuple[str, str, list]:
     """Tiled kernel with local memory (for GPUs): see the module docstring."""
     w = _LT // _LW                                  # outputs per item along each side
     per = _LT * _LK // (_LW * _LW)                  # tile elements each item stages
-    src = f"""
+    if acc in ("float", "double"):  # every _BLOCK // 4 tiles, fold c into Kahan-compensated totals
+        tdecl, tinit = f", t[{w}][{w}], e[{w}][{w}]", " t[r][q] = e[r][q] = 0;"
+        fold = f"""
+        if ((k0 / {_LK}) % {_BLOCK // 4} == {_BLOCK // 4 - 1} || k0 + {_LK} >= K)
+            for (int r = 0; r < {w}; ++r) for (int q = 0; q < {w}; ++q) {{
+                KSUM({acc}, t[r][q], e[r][q], c[r][q]); c[r][q] = 0;
+            }}"""
+        result = "(t[r][q] - e[r][q])"
+    else:
+        tdecl = tinit = fold = ""
+        result = "c[r][q]"
+    src = f"""{KAHAN_C}
 __kernel __attribute__((reqd_work_group_size({_LW}, {_LW}, 1)))
 void mm_local(__global const {ctype}* A, long a_off, long a_sb, long a_sm, long a_sk,
               __global const {ctype}* B, long b_off, long b_sb, long b_sk, long b_sn,
@@ -230,8 +307,8 @@ void mm_local(__global const {ctype}* A, long a_off, long a_sb, long a_sm, long 
     const long j0 = get_group_id(0) * {_LT}, i0 = get_group_id(1) * {_LT}, b = get_global_id(2);
     __global const {ctype}* pa = A + a_off + b * a_sb;
     __global const {ctype}* pb = B + b_off + b * b_sb;
-    {acc} c[{w}][{w}];
-    for (int r = 0; r < {w}; ++r) for (int q = 0; q < {w}; ++q) c[r][q] = 0;
+    {acc} c[{w}][{w}]{tdecl};
+    for (int r = 0; r < {w}; ++r) for (int q = 0; q < {w}; ++q) {{ c[r][q] = 0;{tinit} }}
     for (long k0 = 0; k0 < K; k0 += {_LK}) {{
         for (int e = 0; e < {per}; ++e) {{
             const int f = e * {_LW * _LW} + lid, kk = f % {_LK}, m = f / {_LK};
@@ -250,14 +327,14 @@ void mm_local(__global const {ctype}* A, long a_off, long a_sb, long a_sm, long 
             for (int q = 0; q < {w}; ++q) bv[q] = tb[kk][tx + q * {_LW}];
             for (int r = 0; r < {w}; ++r) for (int q = 0; q < {w}; ++q) c[r][q] += av[r] * bv[q];
         }}
-        barrier(CLK_LOCAL_MEM_FENCE);
+        barrier(CLK_LOCAL_MEM_FENCE);{fold}
     }}
     for (int r = 0; r < {w}; ++r) {{
         const long i = i0 + ty + r * {_LW};
         if (i >= M) continue;
         for (int q = 0; q < {w}; ++q) {{
             const long j = j0 + tx + q * {_LW};
-            if (j < N) C[(b * M + i) * N + j] = ({ctype})c[r][q];
+            if (j < N) C[(b * M + i) * N + j] = ({ctype}){result};
         }}
     }}
 }}"""
@@ -347,19 +424,20 @@ def matmul(a: CLArray, b: CLArray, path: str | None = None) -> CLArray:
 def _direct(dev: _Dev, A: tuple, B: tuple, out: CLArray, bt: int, M: int, N: int, K: int) -> None:
     rt, name = dev.rt, out.dtype.name
     ctype, acc = CTYPE[name], _ACC[name]
+    wide = "double" if acc == "float" and rt.fp64 else acc
     total = bt * M * N
     parts = _PARTS if total < _SPLIT_OUTPUTS and K >= _SPLIT_K else 1
     kp = -(-K // parts)
     n = total * parts
     gs = (-(-n // 64) * 64,)
     if parts == 1:
-        k = dev.kernel(("direct", name), lambda: _direct_source(ctype, acc, ctype))
+        k = dev.kernel(("direct", name), lambda: _direct_source(ctype, acc, wide, ctype))
         rt.enqueue(k, gs, None, (*A, *B, out.buffer, M, N, K, 1, kp, n))
         return
-    part = Storage(rt, n * (8 if acc in ("ulong", "double") else 4))
-    k = dev.kernel(("direct-part", name), lambda: _direct_source(ctype, acc, acc))
+    part = Storage(rt, n * (8 if wide in ("ulong", "double") else 4))
+    k = dev.kernel(("direct-part", name), lambda: _direct_source(ctype, acc, wide, wide))
     rt.enqueue(k, gs, None, (*A, *B, part.buffer, M, N, K, parts, kp, n))
-    s = dev.kernel(("sum-parts", name), lambda: _sum_parts_source(ctype, acc))
+    s = dev.kernel(("sum-parts", name), lambda: _sum_parts_source(ctype, wide))
     rt.enqueue(s, (-(-total // 64) * 64,), None, (part.buffer, out.buffer, parts, total))
 
 
