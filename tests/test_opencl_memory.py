@@ -203,3 +203,34 @@ def test_bad_limit_in_the_environment() -> None:
         """, PLUGTENSOR_OPENCL_CACHE_LIMIT="lots")
     assert r.returncode == 0, r.stderr
     assert "PLUGTENSOR_OPENCL_CACHE_LIMIT" in r.stdout and "'lots'" in r.stdout, r.stdout
+
+
+def test_out_of_memory_gives_the_cache_back_and_retries(monkeypatch) -> None:
+    """As torch.cuda's allocator: when the device refuses a buffer, cached ones are released first."""
+    import pyopencl as cl
+    pt.opencl.empty_cache()
+    xs = [pt.ones(5000, device=DEV) for _ in range(4)]
+    del xs
+    assert cached() > 0
+    real, calls = cl.Buffer, []
+
+    def refuse_once(*args):
+        calls.append(cached())
+        if len(calls) == 1:
+            raise cl.MemoryError("clCreateBuffer failed: MEM_OBJECT_ALLOCATION_FAILURE")
+        return real(*args)
+
+    monkeypatch.setattr(cl, "Buffer", refuse_once)
+    before = allocated()
+    y = pt.ones(12345, device=DEV)                          # a size class nothing cached has
+    assert len(calls) == 2 and calls[0] > 0 and calls[1] == 0, calls
+    assert allocated() - before == size_class(12345 * 4)
+    assert y.sum().item() == 12345
+
+    def refuse(*args):
+        raise cl.MemoryError("clCreateBuffer failed: MEM_OBJECT_ALLOCATION_FAILURE")
+
+    monkeypatch.setattr(cl, "Buffer", refuse)
+    with pytest.raises(RuntimeError, match=f"opencl:0 out of memory: tried to allocate {size_class(54321 * 4)} bytes"):
+        pt.ones(54321, device=DEV)
+    assert allocated() - before == size_class(12345 * 4), "a failed allocation must not be counted"

@@ -61,6 +61,10 @@ class OpenCLBackend(Backend):
         return {"platform": p.name.strip(), "memory": f"{d.global_mem_size / 2**30:.1f} GiB",
                 "compute_units": d.max_compute_units}
 
+    def max_alloc_bytes(self, index: int) -> int:
+        # One buffer holds at most max_mem_alloc_size bytes, and the pool rounds sizes up to powers of two.
+        return 1 << (self._found[index][1].max_mem_alloc_size.bit_length() - 1)
+
     def synchronize(self, index: int) -> None:
         self.runtime(index).finish()
 
@@ -74,7 +78,9 @@ class OpenCLBackend(Backend):
             return rt.allocated + rt.cached
 
     def empty_cache(self, index: int) -> None:
-        self.runtime(index).empty_cache()
+        rt = self._runtimes.get(index)  # a device not used yet has nothing cached: leave it unopened
+        if rt is not None:
+            rt.empty_cache()
 
     def cache_limit(self, index: int) -> int:
         return self.runtime(index).cache_limit

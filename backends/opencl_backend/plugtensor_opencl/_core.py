@@ -179,10 +179,20 @@ class Runtime:
                 self.cached -= size
                 return buffer
         try:
-            return cl.Buffer(self.context, cl.mem_flags.READ_WRITE, size)
-        except BaseException:
+            try:
+                return cl.Buffer(self.context, cl.mem_flags.READ_WRITE, size)
+            except cl.MemoryError:
+                # Out of device memory: give the cached buffers back and try once more (as torch.cuda).
+                self.empty_cache()
+                return cl.Buffer(self.context, cl.mem_flags.READ_WRITE, size)
+        except BaseException as exc:
             with self._pool_lock:
                 self.allocated -= size
+            if isinstance(exc, cl.MemoryError):
+                # PyTorch's OutOfMemoryError is a RuntimeError; pyopencl's error does not leak.
+                raise RuntimeError(f"opencl:{self.index} out of memory: tried to allocate {size} bytes "
+                                   f"({size / 2**20:.2f} MiB) with {self.allocated} bytes held by tensors: "
+                                   f"{exc}") from exc
             raise
 
     def _give(self, buffer: cl.Buffer, nbytes: int) -> None:
