@@ -259,6 +259,8 @@ class Tensor:
             dtype = _legacy_type_from_name(dtype)
         elif isinstance(dtype, type) and hasattr(dtype, "_legacy_dtype"):
             dtype = dtype._legacy_dtype
+        if not isinstance(dtype, D.dtype):
+            raise TypeError(f"type(): dtype must be a type, str, or dtype object, not {type(dtype).__name__}")
         return self.to(dtype)
 
     # -- autograd attributes ------------------------------------------------------------------------

@@ -134,6 +134,7 @@ class Runtime:
 
     def __init__(self, platform: cl.Platform, device: cl.Device, index: int) -> None:
         self.platform, self.device, self.index = platform, device, index
+        self.cache_limit = cache_limit_from_env(device)  # first: a malformed setting opens nothing
         self.context = cl.Context([device])
         self.queue = cl.CommandQueue(self.context)
         ext = device.extensions.split()
@@ -160,7 +161,6 @@ class Runtime:
         self._pool_lock = threading.RLock()
         self.allocated = 0  # bytes (size classes) of the buffers of live storages
         self.cached = 0  # bytes (size classes) of the free buffers kept in the pool
-        self.cache_limit = cache_limit_from_env(device)
 
     # -- buffers ------------------------------------------------------------------------------------
     @staticmethod

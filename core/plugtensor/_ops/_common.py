@@ -89,6 +89,13 @@ def same_ctx(a: Tensor, b: Tensor, op: str):
                        f"{a._ctx.device} and {b._ctx.device}! (when checking argument for {op})")
 
 
+def tensor_args(op: str, **args) -> None:
+    """PyTorch's TypeError for the first of ``args`` (in the op's argument order) that is not a Tensor."""
+    for name, value in args.items():
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__}")
+
+
 def kernel_failure(ctx, op: str, exc: BaseException) -> RuntimeError:
     """The error for a kernel that raised on arguments the core had already validated: it names the op,
     the backend and the device, and chains the backend's own exception (never leaked as is)."""

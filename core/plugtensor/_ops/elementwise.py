@@ -852,6 +852,8 @@ def where(condition: Tensor, input=None, other=None, *, out=None):
     """Elements of ``input`` where ``condition`` holds, else of ``other`` (``torch.where``).
 
     With only ``condition``, the indices of its nonzero elements, one tensor per dimension."""
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where(): argument 'condition' must be Tensor, not {type(condition).__name__}")
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     if condition._dtype is not D.bool:

@@ -8,7 +8,7 @@ from .. import _dtype as D
 from .._tensor import _record, _view_of
 from ..autograd._node import node_class
 from ._common import (Tensor, _gm, _make, cast, check_inplace, exporter, fit_int_scalar, no_record, scalar,
-                      scatter_back, type_word, wrap_dim)
+                      scatter_back, tensor_args, type_word, wrap_dim)
 
 _ALL: dict[str, object] = {}
 
@@ -339,6 +339,10 @@ def _store_scalar(v, dt: D.dtype):
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """A copy of ``input`` with ``values`` written (or added, with ``accumulate``) at ``indices``."""
     nkey, basic = _normalize(_indices_arg(indices, "index_put"), input)
+    if values.__class__ is Tensor and values._dtype is not input._dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{type_word(input._dtype)} for the destination and {type_word(values._dtype)} for the "
+                           f"source.")
     res = input.clone()
     with no_record():
         v = cast(values, input._dtype) if isinstance(values, Tensor) else \
@@ -401,6 +405,8 @@ def _check_index(index: Tensor, size: int, dim: int, op: str) -> None:
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (``torch.gather``)."""
+    if index.__class__ is not Tensor:
+        tensor_args("gather", index=index)
     nd = input._data.ndim
     d = wrap_dim(dim, nd, "gather")
     if index._data.ndim != nd:
@@ -474,6 +480,8 @@ def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """The entries of ``input`` along ``dim`` at the positions in the 1-D ``index``."""
+    if index.__class__ is not Tensor:
+        tensor_args("index_select", index=index)
     d = wrap_dim(dim, input._data.ndim, "index_select")
     if index._data.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -562,7 +570,9 @@ _TAKE = node_class("TakeBackward0")
 
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """The 1-D tensor of elements of ``input`` where ``mask`` is True (the two broadcast together)."""
-    if not isinstance(mask, Tensor) or mask._dtype is not D.bool:
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"masked_select(): argument 'mask' must be Tensor, not {type(mask).__name__}")
+    if mask._dtype is not D.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     a, m = input, mask
     if m._data.shape != a._data.shape:
@@ -587,9 +597,10 @@ def _masked_select_backward(node, g):
 
 def take(input: Tensor, index: Tensor) -> Tensor:
     """The elements of ``input`` seen as 1-D at ``index`` (negative indices count from the end)."""
-    if not isinstance(index, Tensor) or index._dtype is not D.int64:
-        got = type_word(index._dtype) if isinstance(index, Tensor) else type(index).__name__
-        raise RuntimeError(f"take(): Expected a long tensor for index, but got {got}")
+    if not isinstance(index, Tensor):
+        raise TypeError(f"take(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index._dtype is not D.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {type_word(index._dtype)}")
     n = input.numel()
     if index.numel():
         lo, hi = _index_range(index)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import _record
 from ..autograd._node import node_class
-from ._common import Tensor, _gm, _make, exporter, same_ctx, type_word, write_out
+from ._common import Tensor, _gm, _make, exporter, same_ctx, tensor_args, type_word, write_out
 
 _ALL: dict[str, object] = {}
 
@@ -69,6 +69,7 @@ _DOT, _MV = node_class("DotBackward0"), node_class("MvBackward0")
 
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Matrix product of two 2-D tensors."""
+    tensor_args("mm", input=input, mat2=mat2)
     if input._data.ndim != 2 or mat2._data.ndim != 2:
         raise RuntimeError(f"{'self' if input._data.ndim != 2 else 'mat2'} must be a matrix")
     if input._data.shape[1] != mat2._data.shape[0]:
@@ -79,6 +80,7 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
 
 def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Batched matrix product of two 3-D tensors with equal batch size."""
+    tensor_args("bmm", input=input, mat2=mat2)
     if input._data.ndim != 3 or mat2._data.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor" if input._data.ndim != 3 else "batch2 must be a 3D tensor")
     s1, s2 = input._data.shape, mat2._data.shape
@@ -90,6 +92,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
 
 def dot(input: Tensor, tensor: Tensor, *, out=None) -> Tensor:
     """Inner product of two 1-D tensors of equal length."""
+    tensor_args("dot", input=input, tensor=tensor)
     if input._data.ndim != 1 or tensor._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
     if input._data.shape[0] != tensor._data.shape[0]:
@@ -101,6 +104,7 @@ def dot(input: Tensor, tensor: Tensor, *, out=None) -> Tensor:
 
 def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
     """Matrix-vector product."""
+    tensor_args("mv", input=input, vec=vec)
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
     if input._data.shape[1] != vec._data.shape[0]:
@@ -177,6 +181,7 @@ def _broadcast(s1, s2) -> tuple:
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """Outer product of two 1-D tensors."""
+    tensor_args("outer", input=input, vec2=vec2)
     if input._data.ndim != 1 or vec2._data.ndim != 1:
         raise RuntimeError("outer: expected 1D tensors")
     return input.unsqueeze(1) * vec2.unsqueeze(0)

@@ -369,6 +369,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
                            f"{type_word(input._dtype)}")
     if p == "fro" or p is None:
         p = 2
+    elif isinstance(p, str) or not isinstance(p, (int, float)) and not hasattr(p, "__float__"):
+        raise RuntimeError(f"linalg.vector_norm: Order {p} not supported.")
     p = float(p)
     dims, _ = _reduce_args(input, dim, "norm")
     if p < 0 or math.isinf(p):
@@ -510,6 +512,8 @@ _SOFTMAX, _LOG_SOFTMAX = node_class("SoftmaxBackward0"), node_class("LogSoftmaxB
 
 def _softmax_input(input: Tensor, dtype, op: str) -> Tensor:
     if dtype is not None:
+        if not isinstance(dtype, D.dtype):
+            raise TypeError(f"{op}(): argument 'dtype' must be plugtensor.dtype, not {type(dtype).__name__}")
         return input.to(dtype)
     if input._dtype.kind != D.FLOAT:  # PyTorch needs an explicit dtype= to take integers
         raise NotImplementedError(f"{op}(): \"{op}_kernel_impl\" not implemented for '{type_word(input._dtype)}'")

@@ -122,6 +122,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims ``start_dim..end_dim`` into one (a view when possible)."""
     nd = input._data.ndim
     if nd == 0:
+        wrap_dim(start_dim, 0, "flatten"), wrap_dim(end_dim, 0, "flatten")
         return reshape(input, (1,))
     s, e = wrap_dim(start_dim, nd, "flatten"), wrap_dim(end_dim, nd, "flatten")
     if s > e:
@@ -407,6 +408,8 @@ def _cat_backward(node, g):
 
 def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Join same-shaped tensors along a new dim."""
+    if isinstance(tensors, Tensor):
+        raise TypeError("stack(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -524,6 +527,10 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The view of ``length`` elements along ``dim`` from ``start``."""
     d = wrap_dim(dim, input._data.ndim, "narrow")
     n = input._data.shape[d]
+    if start.__class__ is not int or length.__class__ is not int:
+        start, length = _index_arg(start, "narrow", "start"), _index_arg(length, "narrow", "length")
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
     if start < 0:
         start += n
     if length < 0:
@@ -535,7 +542,25 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     d = wrap_dim(dim, input._data.ndim, "select")
+    if index.__class__ is not int:
+        index = _index_arg(index, "select", "index")
+    if not input._data.ndim:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    n = input._data.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input._data.shape)} at "
+                         f"dimension {d}")
     return input[(slice(None),) * d + (index,)]
+
+
+def _index_arg(v, op: str, name: str) -> int:
+    """An int argument given as a NumPy integer or a one-element integer tensor, else PyTorch's TypeError."""
+    if not isinstance(v, (float, str, bool)) and hasattr(v, "__index__"):
+        try:
+            return v.__index__()
+        except TypeError:
+            pass
+    raise TypeError(f"{op}(): argument '{name}' must be int, not {type(v).__name__}")
 
 
 def repeat(input: Tensor, *sizes) -> Tensor:

@@ -78,6 +78,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     ins = _as_list(inputs)
     if not ins:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    from .._tensor import Tensor
+    for i in ins:
+        if not isinstance(i, Tensor):
+            raise RuntimeError(f"grad(): all inputs have to be Tensors, but got {type(i).__name__}")
     grads = _grads_for(outs, _as_list(grad_outputs))
     if retain_graph is None:
         retain_graph = create_graph

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import _dtype as D
-from .._ops._common import type_word
+from .._ops._common import tensor_args, type_word
 from .._ops.indexing import _index_range
 from .._tensor import Tensor
 
@@ -12,6 +12,8 @@ __all__ = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_l
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``."""
+    if input.__class__ is not Tensor or weight.__class__ is not Tensor:
+        tensor_args("linear", input=input, weight=weight)
     out = input.matmul(weight.t())
     return out + bias if bias is not None else out
 
@@ -94,6 +96,8 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """``nll_loss(log_softmax(input, 1), target)``."""
+    if isinstance(target, Tensor) and target.dim() > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     return nll_loss(input.log_softmax(1), target, reduction)
 
 
