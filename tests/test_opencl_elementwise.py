@@ -218,6 +218,48 @@ def test_integer_division_by_zero_does_not_trap():
         run(name, a, np.full(4, -1, dtype=np.int8))
 
 
+def _int_zero_division_forms():
+    """name -> call(module, x, z) for every form of integer division by a zero divisor."""
+    def aug_floordiv(m, x, z):
+        x //= z
+        return x
+
+    def aug_mod(m, x, z):
+        x %= z
+        return x
+    return {
+        "floor_divide": lambda m, x, z: m.floor_divide(x, z), "//": lambda m, x, z: x // z,
+        "//=": aug_floordiv, "floor_divide_": lambda m, x, z: x.floor_divide_(z), "// 0": lambda m, x, z: x // 0,
+        "7 // z": lambda m, x, z: 7 // z, "div trunc": lambda m, x, z: m.div(x, z, rounding_mode="trunc"),
+        "div floor": lambda m, x, z: m.div(x, z, rounding_mode="floor"),
+        "div_ trunc 0": lambda m, x, z: x.div_(0, rounding_mode="trunc"),
+        "remainder": lambda m, x, z: m.remainder(x, z), "%": lambda m, x, z: x % z, "%=": aug_mod,
+        "% 0": lambda m, x, z: x % 0, "7 % z": lambda m, x, z: 7 % z, "fmod": lambda m, x, z: m.fmod(x, z),
+        "fmod 0": lambda m, x, z: m.fmod(x, 0), "fmod_": lambda m, x, z: x.fmod_(z),
+        "remainder out=": lambda m, x, z: m.remainder(x, z, out=m.empty_like(x)),
+        "0-dim divisor": lambda m, x, z: m.floor_divide(x, z[1]),
+    }
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int64", "uint8"])
+@pytest.mark.parametrize("form", list(_int_zero_division_forms()))
+def test_integer_division_by_zero_raises_like_torch(form, dtype):
+    """The kernels answer 0 (above); the public ops raise PyTorch's CPU error on the device too,
+    before writing anything (docs/decisions.md: one reduction and a one-element read per division)."""
+    torch = pytest.importorskip("torch")
+    call = _int_zero_division_forms()[form]
+    a, z = np.array([7, 0, 5], dtype=dtype), np.array([2, 0, 1], dtype=dtype)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        call(torch, torch.from_numpy(a.copy()), torch.from_numpy(z))
+    x = pt.tensor(a, device=DEV)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        call(pt, x, pt.tensor(z, device=DEV))
+    assert x.tolist() == a.tolist()
+    ok = pt.tensor(np.array([2, 3, 1], dtype=dtype), device=DEV)  # no zero: no error, PyTorch's values
+    got = pt.tensor(a, device=DEV) // ok
+    assert got.tolist() == (torch.from_numpy(a) // torch.from_numpy(np.array([2, 3, 1], dtype=dtype))).tolist()
+
+
 @pytest.mark.parametrize("dtype,scalar", [(d, s) for d in ("float32", "int64", "bool") for s in (2, -3, 2.5, True)])
 @pytest.mark.parametrize("name", ["sub", "floor_divide"])
 def test_python_scalar_on_either_side(name, scalar, dtype):

@@ -133,11 +133,11 @@ def test_unary_gradient_matches_torch_at_kinks() -> None:
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_relu_of_large_tensors_is_exact(n: int, dtype: str) -> None:
     # The NumPy backend computes relu of larger arrays against a cached vector of zeros, in slices
-    # beyond its length: the bits must be those of maximum(x, 0) (NaN, -0.0, inf included), for
+    # beyond its length: the bits must be PyTorch's (NaN, -0.0 kept as -0.0, inf included), for
     # contiguous, transposed and out= results.
     x = np.random.default_rng(n).standard_normal(n).astype(dtype) * 3
     x[::97], x[5::101], x[7::103] = np.nan, -0.0, -np.inf
-    want = np.maximum(x.astype(np.float64), 0).astype(dtype)  # exact: relu only selects values
+    want = torch.relu(torch.from_numpy(x)).numpy()
     got = pt.from_numpy(x).relu().numpy()
     assert got.dtype == want.dtype and np.array_equal(got.view(f"u{x.itemsize}"), want.view(f"u{x.itemsize}"))
     if n % 8 == 0:
@@ -411,6 +411,58 @@ def test_pow_gradient_edge_cases_match_torch() -> None:
 
 def test_int_pow_negative_exponent_raises() -> None:
     same_exception(lambda: pt.tensor([1, 2]) ** -1, lambda: torch.tensor([1, 2]) ** -1)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int64", "uint8"])
+def test_int_pow_negative_tensor_exponent_is_torchs(dtype: str) -> None:
+    # NumPy refuses integers to negative integer powers; PyTorch answers 0, 1 or -1 (truncated)
+    a = np.array([1, -1, -1, 2, -3, 0, 5], dtype=np.int64)
+    b = np.array([-3, -2, -3, -1, -2, -1, 2], dtype=np.int64)
+    if dtype == "uint8":
+        a, b = np.abs(a), np.abs(b)
+    got, want = pt_tensor(a.astype(dtype)) ** pt_tensor(b.astype(dtype)), torch_tensor(a.astype(dtype)) ** \
+        torch_tensor(b.astype(dtype))
+    assert got.tolist() == want.tolist()
+
+
+def test_augmented_floordiv_and_mod_are_in_place() -> None:
+    # (integer division by zero, in every form and on every device: the conformance suite's
+    # special_values area and tests/test_opencl_elementwise.py)
+    x, t = pt.tensor([7, -8, 9]), torch.tensor([7, -8, 9])
+    y, u = x, t
+    x //= pt.tensor([2, 3, -4])
+    t //= torch.tensor([2, 3, -4])
+    assert x is y and x.tolist() == t.tolist() and u is t
+    x %= 3
+    t %= 3
+    assert x is y and x.tolist() == t.tolist()
+
+
+def test_special_values_match_torch() -> None:
+    """The NaN and -0.0 details fixed in the NumPy kernels (the conformance suite's special_values area
+    checks them on every backend)."""
+    nan, inf = float("nan"), float("inf")
+    f = np.array([nan, -0.0, 0.0, -2.5, 2.5, inf, -inf, 1.0], dtype=np.float32)
+    for fn in ("sign", "relu"):
+        got, want = getattr(pt, fn)(pt_tensor(f)).numpy(), getattr(torch, fn)(torch_tensor(f)).numpy()
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got[1:]), np.signbit(want[1:]))
+    a, b = np.repeat(f, f.size), np.tile(f, f.size)
+    for fn in ("remainder", "fmod", "floor_divide"):
+        got, want = getattr(pt, fn)(pt_tensor(a), pt_tensor(b)).numpy(), getattr(torch, fn)(torch_tensor(a),
+                                                                                              torch_tensor(b)).numpy()
+        np.testing.assert_array_equal(got, want, err_msg=fn)
+        num = ~np.isnan(want)  # (a NaN's sign bit means nothing)
+        np.testing.assert_array_equal(np.signbit(got[num]), np.signbit(want[num]), err_msg=fn)
+    for bound in (0.0, -0.0):
+        for kw in ("min", "max"):
+            got = pt.clamp(pt_tensor(f), **{kw: bound}).numpy()
+            want = torch.clamp(torch_tensor(f), **{kw: bound}).numpy()
+            np.testing.assert_array_equal(np.signbit(got[1:]), np.signbit(want[1:]), err_msg=f"clamp {kw}={bound}")
+    big = np.array([inf, -inf, 1.0, inf], dtype=np.float32)
+    other = np.array([-inf, inf, inf, inf], dtype=np.float32)
+    assert pt.isclose(pt_tensor(big), pt_tensor(other)).tolist() == torch.isclose(torch_tensor(big),
+                                                                                  torch_tensor(other)).tolist()
 
 
 def _exprs(a, b):

@@ -6,7 +6,7 @@ Run it on a device::
     pytest --pyargs plugtensor_conformance --device=cpu
 
 The op table (:mod:`plugtensor_conformance.optable`) drives the per-op tests; the other test modules
-check views, in-place ops, dtype promotion, device transfers, printing, autograd, random numbers,
+check views, in-place ops, dtype promotion, special values, device transfers, printing, autograd, random numbers,
 error behaviour, training and threads. See docs/conformance.md.
 """
 from __future__ import annotations

@@ -39,7 +39,8 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equa
     wide = D.float64 if D.float64 in input._ctx.dtypes else D.get_default_dtype()
     a = input if input._dtype.is_floating_point else input.to(wide)
     b = other if not isinstance(other, Tensor) or other._dtype.is_floating_point else other.to(wide)
-    close = (a == b) | ((a - b).abs() <= atol + rtol * (b.abs() if isinstance(b, Tensor) else abs(b)))
+    err = (a - b).abs()  # infinities are close only to themselves: an infinite error is never within tolerance
+    close = (a == b) | (err.isfinite() & (err <= atol + rtol * (b.abs() if isinstance(b, Tensor) else abs(b))))
     if equal_nan:
         close = close | (a.isnan() & (b.isnan() if isinstance(b, Tensor) else (b != b)))
     return close

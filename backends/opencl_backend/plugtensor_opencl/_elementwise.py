@@ -11,10 +11,12 @@ text. Two layouts:
   chunk of consecutive output elements, unravels the first index once and then steps an odometer,
   so no division happens per element.
 
-Semantics are NumPy's ufuncs (the reference backend): Python's sign rule for ``remainder``, C's for
-``fmod``, flooring ``floor_divide``, half-to-even ``round``, NumPy's shifts and x86 float->int
+Semantics are NumPy's ufuncs (the reference backend) with PyTorch's special values: Python's sign
+rule for ``remainder`` (a zero remainder keeps the dividend's sign), C's for ``fmod``, flooring
+``floor_divide``, half-to-even ``round``, ``sign(nan)`` 0, NumPy's shifts and x86 float->int
 conversion (out-of-range values become INT_MIN / LONG_MIN, then are truncated). Integer division by
-zero gives 0 instead of trapping. float16 is computed in float32 and rounded, as NumPy does.
+zero gives 0 instead of trapping (the core raises PyTorch's error before calling the kernel).
+float16 is computed in float32 and rounded, as NumPy does.
 Nothing here waits for the device.
 """
 from __future__ import annotations
@@ -302,8 +304,8 @@ def _unary_expr(op: str, dt: D.dtype, x: str, fp64: bool = True) -> tuple[str, s
             return f"fabs({x})", ""
         return (f"({t})abs({x})" if dt.is_signed else x), ""
     if op == "sign":
-        if kind == D.FLOAT:  # NumPy: sign(-0.0) is 0.0 and sign(nan) is nan
-            return f"(({x}) > 0 ? ({t})1 : ({x}) < 0 ? ({t})-1 : ({x}) == 0 ? ({t})0 : ({x}))", ""
+        if kind == D.FLOAT:  # PyTorch: sign(-0.0) is 0.0 and sign(nan) is 0 (NumPy: nan)
+            return f"(({x}) > 0 ? ({t})1 : ({x}) < 0 ? ({t})-1 : ({t})0)", ""
         if dt.is_signed:
             return f"({t})((({x}) > 0) - (({x}) < 0))", ""
         return f"({t})(({x}) > 0)", ""
@@ -393,10 +395,8 @@ inline {t} _fdiv_{t}({t} a, {t} b) {{
 }}
 inline {t} _rem_{t}({t} a, {t} b) {{
     {t} mod = fmod(a, b);
-    if (b == 0) return mod;
-    if (mod != 0) {{ if ((b < 0) != (mod < 0)) mod += b; }}
-    else mod = copysign(({t})0, b);
-    return mod;
+    if (mod != 0 && (b < 0) != (mod < 0)) mod += b;
+    return mod;  /* a zero keeps fmod's sign, a's (PyTorch; NumPy gives it b's) */
 }}
 """
 

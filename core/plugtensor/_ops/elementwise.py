@@ -56,7 +56,8 @@ def _relu_grad_in_place(node, g):
 
 
 def _relu_fwd(K, x):
-    return K["maximum"](x, 0)
+    # The tensor second: maximum(a, b) gives b where a == b, so relu(-0.0) is -0.0 as in PyTorch.
+    return K["maximum"](0, x)
 
 
 def _rsqrt_fwd(K, x):
@@ -302,13 +303,12 @@ def _is_bool(x) -> bool:
 
 
 def _check_int_divisor(xb, ctx, name: str) -> None:
-    """PyTorch's CPU error for integer division by zero (NumPy would silently return 0)."""
+    """PyTorch's CPU error for integer division by zero, on every backend (kernels would return 0,
+    or trap): on a device, one reduction and a one-element read back (docs/decisions.md)."""
     if xb.__class__ in (int, bool):
         zero = xb == 0
-    elif ctx.backend.host_memory:
-        zero = not bool(ctx.backend.to_host(ctx.K["all"](xb, tuple(range(xb.ndim)), False)))
     else:
-        return  # checking would cost a device round-trip; PyTorch's device kernels don't check either
+        zero = not bool(ctx.backend.to_host(ctx.K["all"](xb, tuple(range(xb.ndim)), False)))
     if zero:
         raise RuntimeError(f"{name}(): ZeroDivisionError (integer division by zero)")
 
@@ -771,6 +771,8 @@ Tensor.__isub__ = Tensor.sub_
 Tensor.__imul__ = Tensor.mul_
 Tensor.__itruediv__ = Tensor.div_
 Tensor.__ipow__ = Tensor.pow_
+Tensor.__ifloordiv__ = Tensor.floor_divide_
+Tensor.__imod__ = Tensor.remainder_
 def _comparison_operator(fn):
     """``t == obj`` for an obj that is neither a tensor nor a number is Python's identity comparison
     (False for ==), as in PyTorch, not a TypeError."""
@@ -921,9 +923,9 @@ def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:  # noqa: A0
             dt = scalar_dtype(dt, scalar(bound, "clamp", "min"))
     x = cast(input, dt)
     if min is not None:
-        x = ctx.K["maximum"](x, _clamp_bound(min, dt))
+        x = ctx.K["maximum"](_clamp_bound(min, dt), x)  # x second: x where it equals the bound (-0.0)
     if max is not None:
-        x = ctx.K["minimum"](x, _clamp_bound(max, dt))
+        x = ctx.K["minimum"](_clamp_bound(max, dt), x)
     res = _make(x, dt, ctx)
     if _gm.enabled and input._rg:
         _record(_CLAMP1, _clamp_backward, (input,), res, (input,), (min, max))

@@ -441,11 +441,51 @@ class ArrayAPIBackend(ArrayModuleBackend):
         r = xp.remainder(a, b)  # has the sign of b; fmod's has the sign of a
         return xp.where((r != 0) & ((a < 0) != (b < 0)), r - b, r)
 
+    # PyTorch's answers where the standard leaves a value open (or NumPy-based namespaces differ):
+    def _sign(self, x):
+        xp = self.xp
+        r = xp.sign(x)
+        return xp.where(xp.isnan(x), xp.zeros_like(r), r) if xp.isdtype(x.dtype, "real floating") else r
+
+    def _remainder(self, a, b):
+        xp = self.xp
+        r = xp.remainder(a, b)
+        if xp.isdtype(r.dtype, "real floating"):  # a zero keeps a's sign (C's fmod), not b's
+            return xp.where(r == 0, xp.copysign(r, a), r)
+        return r
+
+    def _pow(self, a, b):
+        xp = self.xp
+        if not xp.isdtype(a.dtype, "integral") or not xp.isdtype(b.dtype, "signed integer"):
+            return xp.pow(a, b)
+        neg = b < 0  # integers to negative powers: 1 for 1, +-1 for -1 (by parity), else 0 (truncated)
+        r = xp.pow(a, xp.where(neg, xp.zeros_like(b), b))
+        one, zero = xp.ones_like(r), xp.zeros_like(r)
+        small = xp.where(a == 1, one, zero)
+        if xp.isdtype(a.dtype, "signed integer"):
+            small = xp.where(a == -1, xp.where((b % 2) == 0, one, -one), small)
+        return xp.where(neg, small, r)
+
+    def _shift(self, fn: Callable, left: bool) -> Callable:
+        xp = self.xp
+
+        def shift(a, b):
+            # Amounts outside [0, bits): 0 to the left; to the right 0, or -1 for a negative a (PyTorch)
+            ok = (b >= 0) & (b < xp.iinfo(a.dtype).bits)
+            r = fn(a, xp.where(ok, b, xp.zeros_like(b)))
+            fill = xp.zeros_like(r) if left else xp.where(a < 0, -xp.ones_like(r), xp.zeros_like(r)) \
+                if xp.isdtype(a.dtype, "signed integer") else xp.zeros_like(r)
+            return xp.where(ok, r, fill)
+        return shift
+
     def kernels(self) -> dict[str, Callable]:
         xp, to_xp, new, read = self.xp, self.xp_dtype, self._new, self._read
         k: dict[str, Callable] = {}
+        own = {"fmod": self._fmod, "sign": self._sign, "remainder": self._remainder, "pow": self._pow,
+               "bitwise_left_shift": self._shift(xp.bitwise_left_shift, True),
+               "bitwise_right_shift": self._shift(xp.bitwise_right_shift, False)}
         for name in UNARY_KERNELS + BINARY_KERNELS:
-            fn = self._fmod if name == "fmod" else getattr(xp, _API_NAMES.get(name, name), None)
+            fn = own[name] if name in own else getattr(xp, _API_NAMES.get(name, name), None)
             if fn is None:
                 continue  # erf: the core's composite
             if name in _LOGICAL:
