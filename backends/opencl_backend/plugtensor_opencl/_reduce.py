@@ -36,8 +36,9 @@ not, wrapping on overflow), except that float32 sums accumulate in double where 
 float16 in float. Float sums are as accurate as NumPy's pairwise summation or better: the float32 vector
 lanes add at most ``_BLOCK`` (8) elements each before they are converted and added to double vectors;
 float64 lanes (and float32 ones on a device without fp64) are folded every ``_BLOCK`` iterations into
-Kahan-compensated vectors; a scalar or across-rows sum whose accumulator is not wider than its input is
-Kahan-compensated element by element; a float64 (or float-accumulated) scan adds a naive running sum of
+Kahan-compensated vectors; a strided sum whose accumulator is not wider than its input is
+Kahan-compensated element by element, one across rows adds naive sums of ``_BLOCK`` rows to compensated
+totals; a float64 (or float-accumulated) scan adds a naive running sum of
 at most ``_BLOCK`` elements to a compensated total. Compensation keeps inf and NaN where a plain sum
 gives them (its error term is reset where the total turns infinite). Measured: ten million float32 0.1s
 sum to within 5e-8 of the float64 sum (NumPy: 1.1e-7; the float32 lanes alone: 1.7e-4), at the same
