@@ -72,12 +72,49 @@ def test_inplace_kernel_that_fails_half_way_is_not_recomputed_from_its_target(ke
         out[...] = 99.0
         raise ValueError("boom: failed after writing")
 
-    x = pt.zeros(4)
+    x, y = pt.zeros(4), pt.zeros(4)
     kernels(add=add)
+    for call in (lambda: x.add_(1.0), lambda: pt.add(y, 1.0, out=x)):
+        with pytest.raises(RuntimeError) as info:
+            call()
+        _names_the_kernel_failure(info.value, "add")
+        assert "faulty_0" in str(info.value)  # the plugin that supplied the kernel
+        # A plugin's kernel is guarded: what it wrote before failing is undone.
+        np.testing.assert_array_equal(x.numpy(), [0.0, 0.0, 0.0, 0.0])
+
+
+def test_plugin_kernel_that_corrupts_its_destination_is_undone(kernels):
+    def copy_(dst, src):
+        dst[...] = -1.0
+        raise ValueError("boom: copy failed after writing")
+
+    def scatter_add(dst, axis, index, src):
+        dst[...] = -1.0
+        raise ValueError("boom: scatter failed after writing")
+
+    x = pt.arange(3.0)
+    kernels(copy_=copy_, scatter_add=scatter_add)
     with pytest.raises(RuntimeError) as info:
-        x.add_(1.0)
-    _names_the_kernel_failure(info.value, "add")
-    assert 100.0 not in x.numpy()
+        x.copy_(pt.ones(3))
+    _names_the_kernel_failure(info.value, "copy_")
+    with pytest.raises(RuntimeError) as info:
+        x.scatter_add_(0, pt.tensor([0, 1]), pt.ones(2))
+    assert "boom" in str(info.value)
+    np.testing.assert_array_equal(x.numpy(), [0.0, 1.0, 2.0])
+
+
+def test_backend_kernel_failure_names_the_backend(monkeypatch):
+    ctx = pt.ones(1)._ctx
+
+    def exp(x, out=None):
+        raise TypeError("boom: the backend's own kernel failed")
+
+    monkeypatch.setitem(ctx.K, "exp", exp)
+    with pytest.raises(RuntimeError) as info:
+        pt.exp(pt.ones(2))
+    _names_the_kernel_failure(info.value, "exp")
+    assert "backend 'numpy'" in str(info.value) and "cpu" in str(info.value)
+    assert isinstance(info.value.__cause__, TypeError)  # the backend's error is chained, not lost
 
 
 def test_inplace_kernel_failure_before_writing_leaves_the_target_unchanged(kernels):
@@ -102,8 +139,8 @@ def test_unary_kernel_exception_does_not_leak(kernels):
     with pytest.raises(RuntimeError) as info:
         pt.exp(pt.ones(2))
     _names_the_kernel_failure(info.value, "exp")
-    assert "numpy" in str(info.value)  # the backend that serves the device
-    assert isinstance(info.value.__cause__, TypeError)  # the backend's error is chained, not lost
+    assert "kernel 'exp' from plugin 'faulty_0'" in str(info.value)
+    assert isinstance(info.value.__cause__.__cause__, TypeError)  # the plugin's error is chained, not lost
 
 
 def test_where_and_copy_kernel_failures_are_not_shape_errors(kernels):

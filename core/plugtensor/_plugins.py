@@ -361,7 +361,9 @@ def _build_kernels(device_type: str, b) -> dict:
     served = _served.get(device_type)
     own_source = _source(served.plugin if served is not None else None, b) if check_all else ""
     for name, plugin_name in supplier.items():
-        kernels[name] = _checks.checked(name, kernels[name], _source(plugin_name), b)
+        source = _source(plugin_name)
+        kernels[name] = _checks.checked(name, _checks.guarded(name, kernels[name], source, own["clone"], own["copy_"]),
+                                        source, b)
     if check_all:
         for name, f in kernels.items():
             if name not in supplier:

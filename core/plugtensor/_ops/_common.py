@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as D
+from ..backend._checks import KernelError
 from .._tensor import Tensor, _gm, _make, _wrap_dim
 
 __all__ = ["Tensor", "_make", "_gm", "scalar", "pair_dtype", "scalar_dtype", "cast", "write_out", "check_inplace",
@@ -98,7 +99,10 @@ def tensor_args(op: str, **args) -> None:
 
 def kernel_failure(ctx, op: str, exc: BaseException) -> RuntimeError:
     """The error for a kernel that raised on arguments the core had already validated: it names the op,
-    the backend and the device, and chains the backend's own exception (never leaked as is)."""
+    the backend and the device, and chains the backend's own exception (never leaked as is). A kernel
+    check's error (it names the kernel and the plugin that supplied it) keeps its class and words."""
+    if isinstance(exc, KernelError):
+        return KernelError(f"{op}(): {exc}")
     return RuntimeError(f"{op}(): the kernel of backend '{ctx.backend.name}' failed on {ctx.device} "
                         f"({type(exc).__name__}: {exc})")
 

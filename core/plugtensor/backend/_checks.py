@@ -8,8 +8,9 @@ the arguments. The plugin manager wraps a kernel with :func:`checked`:
 - for every kernel of every backend while checking is on: ``PLUGTENSOR_CHECK_KERNELS=1`` in the
   environment, or :func:`set_kernel_checks` (the conformance suite turns it on for its run).
 
-A result of the wrong shape or dtype raises ``RuntimeError`` naming the kernel, who supplied it, what
-was expected and what came back. Errors the kernel itself raises pass through unchanged.
+A result of the wrong shape or dtype raises :class:`KernelError` (a ``RuntimeError``) naming the kernel,
+who supplied it, what was expected and what came back. A plugin's kernel is also :func:`guarded`: the
+array it writes is restored if it raises, and its exception comes out as a KernelError naming it.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import numpy as np
 from .. import _dtype as D
 from ._base import BINARY_KERNELS, UNARY_KERNELS
 
-__all__ = ["set_kernel_checks", "kernel_checks", "checked", "SPECS"]
+__all__ = ["set_kernel_checks", "kernel_checks", "checked", "guarded", "KernelError", "SPECS"]
 
 _enabled = os.environ.get("PLUGTENSOR_CHECK_KERNELS", "0").strip().lower() not in ("", "0", "false", "no", "off")
 
@@ -273,9 +274,46 @@ def _mismatch(sh, dt, as_array, r, want) -> str | None:
             f"{'(any)' if shape is None else _shape_text(shape)} and dtype {'(any)' if dtype is None else dtype.name}")
 
 
+class KernelError(RuntimeError):
+    """A kernel returned a result of the wrong shape or dtype, or a plugin's kernel raised: the message
+    names the kernel and who supplied it. The core passes it on as it is (prefixed with the op)."""
+
+
+#: Kernels that write into their first argument (besides ``out=``, which every elementwise kernel takes).
+WRITES_FIRST = frozenset(("copy_", "index_put", "scatter_add"))
+#: Exception classes a plugin's kernel may raise on purpose (PyTorch's own): they pass through unchanged.
+_DELIBERATE = (RuntimeError, IndexError, NotImplementedError)
+
+
+def guarded(name: str, fn: Callable, source: str, clone: Callable, copy: Callable) -> Callable:
+    """A plugin's kernel ``fn`` made fault-safe: the array it writes (``out=``, or the first argument of
+    :data:`WRITES_FIRST` kernels) is saved first (``clone``) and restored (``copy``) if it raises, and its
+    own exceptions come out as :class:`KernelError` naming the kernel and the plugin (PyTorch's error
+    classes pass through). Only calls that write pay for the copy."""
+    writes_first = name in WRITES_FIRST
+
+    def kernel(*args, **kwargs):
+        target = kwargs.get("out")
+        if target is None and writes_first and args:
+            target = args[0]
+        saved = None if target is None else clone(target)
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the plugin's failure must not corrupt its arguments
+            if saved is not None:
+                copy(target, saved)
+            if isinstance(exc, _DELIBERATE):
+                raise
+            raise KernelError(f"kernel '{name}' from {source} raised {type(exc).__name__}: {exc}") from exc
+
+    kernel.__name__ = getattr(fn, "__name__", name)
+    kernel.__wrapped__ = fn
+    return kernel
+
+
 def checked(name: str, fn: Callable, source: str, backend: Any) -> Callable:
-    """``fn`` wrapped so that a result of the wrong shape or dtype raises RuntimeError (``fn`` itself
-    when ``name`` has no rule). ``source`` names who supplied the kernel, e.g. "plugin 'fast_exp'"."""
+    """``fn`` wrapped so that a result of the wrong shape or dtype raises :class:`KernelError` (``fn``
+    itself when ``name`` has no rule). ``source`` names who supplied the kernel, e.g. "plugin 'fast_exp'"."""
     spec = SPECS.get(name)
     if spec is None or getattr(fn, "_plugtensor_checked", None) is not None:
         return fn
@@ -309,7 +347,7 @@ def checked(name: str, fn: Callable, source: str, backend: Any) -> Callable:
         if problems:
             args_text = ", ".join([_describe(sh, dt, x) for x in args] +
                                   [f"{k}={_describe(sh, dt, v)}" for k, v in kwargs.items()])
-            raise RuntimeError(f"kernel '{name}' from {source} {'; '.join(problems)} for arguments ({args_text})")
+            raise KernelError(f"kernel '{name}' from {source} {'; '.join(problems)} for arguments ({args_text})")
         return r
 
     kernel.__name__ = getattr(fn, "__name__", name)
