@@ -8,7 +8,7 @@ import numpy as np
 from .. import _dtype as D
 from .._device import device as _device_cls
 from .._plugins import get_context
-from ._common import Tensor, _make, exporter, type_word, unsupported_dtype
+from ._common import Tensor, _make, exporter, fit_int_scalar, type_word, unsupported_dtype
 
 _ALL: dict[str, object] = {}
 _default_device = ["cpu"]
@@ -48,9 +48,61 @@ def _size(args, kwargs_size, op: str) -> tuple[int, ...]:
             raise TypeError(f"{op}(): argument 'size' must be tuple of ints, but found element of type "
                             f"{type(a).__name__} at pos {len(out)}")
         if a < 0:
-            raise RuntimeError(f"{op}: Dimension size must be non-negative (got {a} in size {list(args)}).")
+            raise negative_size(op, a, list(args))
+        if a > _INT64_MAX:
+            raise TypeError(f"{op}(): argument 'size' failed to unpack the object at pos {len(out) + 1} with error "
+                            f"\"Overflow when unpacking long long\"")
         out.append(int(a))
     return tuple(out)
+
+
+def negative_size(op: str, n: int, sizes: list) -> RuntimeError:
+    """PyTorch's error for a tensor asked for with a negative dimension (``zeros`` words it its own way)."""
+    if op == "zeros":
+        return RuntimeError(f"zeros: Dimension size must be non-negative. Got {n} in size {sizes}.")
+    return RuntimeError(f"{op}: Trying to create tensor with negative dimension {n}: {sizes}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sizes no device can hold: refused before anything is allocated or generated.
+# ---------------------------------------------------------------------------------------------------
+_STORAGE_MAX = (1 << 63) - 1  # PyTorch's bound on a storage's bytes
+_alloc_limits: dict = {}  # DeviceContext -> the most bytes one of its tensors may take
+
+
+def check_alloc(ctx, shape, dt: D.dtype, op: str) -> None:
+    """Raise PyTorch's RuntimeError, naming the sizes and the bytes, for a tensor of ``shape`` and ``dt``
+    that ``ctx``'s device can never hold: more than 2**63 - 1 bytes ("Storage size calculation
+    overflowed"), or more than the backend's ``max_alloc_bytes`` ("not enough memory"). A multiply
+    and a compare on the common path, so every allocation path calls it."""
+    nbytes = math.prod(shape) * dt.itemsize
+    limit = _alloc_limits.get(ctx)
+    if limit is None:
+        limit = _alloc_limits[ctx] = min(int(ctx.backend.max_alloc_bytes(ctx.index)), _STORAGE_MAX)
+    if nbytes > limit or (not nbytes and shape and _empty_overflows(shape, dt)):
+        raise _cannot_allocate(ctx, shape, dt, nbytes, limit, op)
+
+
+def _empty_overflows(shape, dt: D.dtype) -> bool:
+    # An empty tensor still has strides: the product of its other sizes must fit (PyTorch and NumPy agree).
+    return math.prod(s for s in shape if s) * dt.itemsize > _STORAGE_MAX
+
+
+def _cannot_allocate(ctx, shape, dt: D.dtype, nbytes: int, limit: int, op: str) -> RuntimeError:
+    sizes = list(shape)
+    if nbytes > _STORAGE_MAX or not nbytes:
+        n = math.prod(s for s in shape if s)
+        return RuntimeError(f"{op}: Storage size calculation overflowed with sizes={sizes}: {n} elements of "
+                            f"{dt.name} take {n * dt.itemsize} bytes, more than a tensor can have (2**63 - 1)")
+    return RuntimeError(f"{op}: not enough memory: you tried to allocate {nbytes} bytes (sizes={sizes}, "
+                        f"dtype {dt.name}) on {ctx.device}, which can hold at most {limit} bytes in one tensor")
+
+
+def out_of_memory(ctx, shape, dt: D.dtype, op: str, exc: MemoryError) -> RuntimeError:
+    """PyTorch's RuntimeError for a backend's MemoryError (less memory free than the device has)."""
+    nbytes = math.prod(shape) * dt.itemsize
+    return RuntimeError(f"{op}: not enough memory: you tried to allocate {nbytes} bytes (sizes={list(shape)}, "
+                        f"dtype {dt.name}) on {ctx.device}: {exc}")
 
 
 def _pt_dtype_of_numpy(dt: np.dtype, op: str) -> D.dtype:
@@ -224,7 +276,12 @@ def _factory(name: str, fill):
             raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
         ctx = _ctx(device)
         dt = _check_dtype(ctx, dtype or D.get_default_dtype())
-        data = ctx.backend.empty(shape, dt, ctx.index) if fill is None else ctx.backend.full(shape, fill, dt, ctx.index)
+        check_alloc(ctx, shape, dt, name)
+        try:
+            data = ctx.backend.empty(shape, dt, ctx.index) if fill is None else \
+                ctx.backend.full(shape, fill, dt, ctx.index)
+        except MemoryError as exc:
+            raise out_of_memory(ctx, shape, dt, name, exc) from exc
         t = _finish(_make(data, dt, ctx), requires_grad)
         if out is not None:
             from ._common import write_out
@@ -251,7 +308,48 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
     shape = _size((size,), None, "full")
     ctx = _ctx(device)
     dt = _check_dtype(ctx, dtype or D.scalar_dtype(fill_value))
-    return _finish(_make(ctx.backend.full(shape, fill_value, dt, ctx.index), dt, ctx), requires_grad)
+    fill_value = check_value(fill_value, dt, "full")
+    check_alloc(ctx, shape, dt, "full")
+    try:
+        data = ctx.backend.full(shape, fill_value, dt, ctx.index)
+    except MemoryError as exc:
+        raise out_of_memory(ctx, shape, dt, "full", exc) from exc
+    return _finish(_make(data, dt, ctx), requires_grad)
+
+
+_FLOAT_MAX: dict = {}
+
+
+def check_value(value, dt: D.dtype, op: str):
+    """A Python number converted for ``dt`` as PyTorch converts a Scalar argument (``full``, ``fill_``,
+    ``masked_fill``): one that does not fit raises PyTorch's RuntimeError, an int past the 64-bit range
+    its OverflowError. Integer dtypes get an int (wrapped into range: PyTorch takes -255..255 for
+    uint8, -1 becoming 255; floats truncated toward zero), bool dtypes the truth of the value."""
+    c = value.__class__
+    if c is not int and c is not float:
+        if c is bool or dt.kind == D.BOOL:
+            return bool(value)
+        if not isinstance(value, (int, float, np.integer, np.floating)):
+            return value  # not a real number (complex, ...): left to the kernel's own error
+        value = int(value) if isinstance(value, (int, np.integer)) else float(value)
+        c = value.__class__
+    if c is int and not -(1 << 63) <= value < (1 << 64):
+        raise OverflowError(f"{op}: int too big to convert ({value} does not fit in 64 bits)")
+    kind = dt.kind
+    if kind == D.FLOAT:
+        big = _FLOAT_MAX.get(dt)
+        if big is None:
+            big = _FLOAT_MAX[dt] = D.finfo(dt).max
+        if -big <= value <= big or value != value or (c is float and value - value != 0.0):
+            return float(value)  # in range, NaN or an infinity
+    elif kind == D.INT:
+        hi = (1 << (dt.bits - 1)) - 1 if dt.is_signed else (1 << dt.bits) - 1
+        lo = -hi - 1 if dt.is_signed else (-hi if c is int else 0)
+        if lo <= value <= hi:
+            return fit_int_scalar(int(value), dt) if c is int else int(value)
+    else:
+        return bool(value)
+    raise RuntimeError(f"{op}: value cannot be converted to type {dt.name} without overflow")
 
 
 def _like(name: str, maker):
@@ -306,9 +404,18 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     if dt is D.bool:
         raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     n = max(0, math.ceil((end - start) / step))
+    if n > _INT64_MAX:
+        raise RuntimeError(f"arange(): invalid size, possible overflow? ({n} elements from {start} to {end} in "
+                           f"steps of {step})")
+    if dt.kind == D.INT and not all(-_INT64_MAX - 1 <= v <= _INT64_MAX for v in vals):
+        raise RuntimeError("arange(): value cannot be converted to type int64 without overflow")
     ctx = _ctx(device)
     _check_dtype(ctx, dt)
-    data = _arange_data(ctx, start, step, n, dt)
+    check_alloc(ctx, (n,), dt, "arange")
+    try:
+        data = _arange_data(ctx, start, step, n, dt)
+    except MemoryError as exc:
+        raise out_of_memory(ctx, (n,), dt, "arange", exc) from exc
     t = _finish(_make(data, dt, ctx), requires_grad)
     if out is not None:
         from ._common import write_out
@@ -337,6 +444,10 @@ def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, devic
     dt = dtype or D.get_default_dtype()
     if dt is D.bool:
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    for v in (start, end):
+        check_value(v, dt, "linspace")
+    ctx = _ctx(device)
+    check_alloc(ctx, (steps,), dt, "linspace")  # before the values are made on the host
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     i = np.arange(steps, dtype=np.float64)
     half = steps // 2
@@ -365,6 +476,7 @@ def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, devi
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
     dt = dtype or D.get_default_dtype()
+    check_alloc(_ctx(device), (n, n if m is None else m), dt, "eye")
     return tensor(np.eye(n, m if m is not None else n), dtype=dt, device=device, requires_grad=requires_grad)
 
 
@@ -405,8 +517,11 @@ class Generator:
         a, b, c, d = (int(v) for v in state.tolist())
         self._seed, self._offset = a | (b << 32), c | (d << 32)
 
-    def _draw(self, ctx, kind: str, shape, dt, **params):
-        data, used = ctx.backend.random(kind, shape, dt, self._seed, self._offset, ctx.index, **params)
+    def _draw(self, ctx, kind: str, shape, dt, op: str = "random", **params):
+        try:
+            data, used = ctx.backend.random(kind, shape, dt, self._seed, self._offset, ctx.index, **params)
+        except MemoryError as exc:
+            raise out_of_memory(ctx, shape, dt, op, exc) from exc
         self._offset += used
         return _make(data, dt, ctx)
 
@@ -447,9 +562,9 @@ def _random_factory(name: str, kind: str):
         ctx = _ctx(device)
         dt = _check_dtype(ctx, dtype or D.get_default_dtype())
         if not dt.is_floating_point:
-            kernel = "check_uniform_bounds" if kind == "uniform" else "normal_kernel_cpu"
-            raise NotImplementedError(f"{name}(): \"{kernel}\" not implemented for '{type_word(dt)}'")
-        t = _finish((generator or default_generator)._draw(ctx, kind, shape, dt), requires_grad)
+            raise _not_floating(name, kind, dt)
+        check_alloc(ctx, shape, dt, name)
+        t = _finish((generator or default_generator)._draw(ctx, kind, shape, dt, op=name), requires_grad)
         if out is not None:
             from ._common import write_out
             return write_out(out, t, name)
@@ -458,6 +573,11 @@ def _random_factory(name: str, kind: str):
     fn.__doc__ = ("Uniform samples in [0, 1)." if kind == "uniform" else "Standard normal samples.") + \
         " Reproducible across backends with ``manual_seed``."
     return fn
+
+
+def _not_floating(op: str, kind: str, dt: D.dtype) -> NotImplementedError:
+    kernel = "check_uniform_bounds" if kind == "uniform" else "normal_kernel_cpu"
+    return NotImplementedError(f"{op}(): \"{kernel}\" not implemented for '{type_word(dt)}'")
 
 
 rand = _export(_random_factory("rand", "uniform"))
@@ -484,25 +604,26 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
     low, high = int(low), int(high)
+    shape = _size((size,), None, "randint")  # as in PyTorch, a bad size is reported before a bad range
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    shape = _size((size,), None, "randint")
     ctx = _ctx(device)
     dt = _check_dtype(ctx, dtype or D.int64)
     _check_random_bounds(low, high, dt)
-    return _finish((generator or default_generator)._draw(ctx, "randint", shape, dt, low=low, high=high),
-                   requires_grad)
+    check_alloc(ctx, shape, dt, "randint")
+    return _finish((generator or default_generator)._draw(ctx, "randint", shape, dt, op="randint", low=low,
+                                                           high=high), requires_grad)
 
 
-def _check_random_bounds(low: int, high: int, dt: D.dtype) -> None:
+def _check_random_bounds(low: int, high: int, dt: D.dtype, op: str = "randint") -> None:
     """PyTorch's check that ``[low, high)`` fits an integer or bool dtype (floats take any range)."""
     if dt.kind == D.FLOAT:
         return
     lo, hi = (0, 1) if dt is D.bool else (D.iinfo(dt).min, D.iinfo(dt).max)
     if low < lo:
-        raise RuntimeError(f"randint(): from is out of bounds for {dt.name}")
+        raise RuntimeError(f"{op}(): from is out of bounds for {dt.name}")
     if high - 1 > hi:
-        raise RuntimeError(f"randint(): to - 1 is out of bounds for {dt.name}")
+        raise RuntimeError(f"{op}(): to - 1 is out of bounds for {dt.name}")
 
 
 @_export
@@ -511,14 +632,26 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}")
     if n < 0:
-        raise RuntimeError(f"randperm(): n must be non-negative, got {n}")
+        raise RuntimeError(f"randperm: Trying to create tensor with negative dimension {n}: [{n}] (n must be "
+                           f"non-negative)")
+    dt = dtype or D.int64
+    if dt is D.bool:
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if dt.kind == D.INT and n:
+        check_value(n - 1, dt, "randperm")  # the largest value must fit, as in PyTorch
+    check_alloc(_ctx(device), (n,), D.int64, "randperm")
     # int64 keys: every device has int64, and ties (which would bias the order) need 2**-62 luck
     keys = randint(0, 1 << 62, (n,), generator=generator, device=device)
-    return keys.argsort().to(dtype or D.int64)
+    return keys.argsort().to(dt)
 
 
 @_export
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None) -> Tensor:
+    if isinstance(std, Tensor):
+        if std.numel() and not bool((std >= 0).all()):  # NaN fails too; one read of a bool, as PyTorch does
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    else:
+        _check_std(std, "normal")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         # Shape, dtype and device follow the tensor argument(s), as in PyTorch.
         ref = mean if isinstance(mean, Tensor) else std
@@ -528,19 +661,64 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     return randn(size, generator=generator, dtype=dtype, device=device) * std + mean
 
 
+def _check_std(std, op: str) -> None:
+    if not std >= 0:  # NaN too
+        raise RuntimeError(f"{op} expects std >= 0.0, but found std {std:g}")
+
+
+def _check_uniform(lo, hi, dt: D.dtype) -> None:
+    """PyTorch's checks of ``uniform_(from, to)``: both finite in ``dt``, from <= to, to - from finite."""
+    big = D.finfo(dt).max
+    for name, v in (("from", lo), ("to", hi)):
+        if not -big <= v <= big:
+            raise RuntimeError(f"uniform_: {name} is out of bounds for {dt.name}")
+    if lo > hi:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo:g} > to={hi:g}")
+    if hi - lo > big:
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{dt.name}>::max(), but found "
+                           f"to={hi:g} and from={lo:g} which result in to-from to exceed the limit")
+
+
+def _random_range(a, b, dt: D.dtype) -> tuple[int, int]:
+    """``random_``'s ``[from, to)``: (0, a), (a, b), or without arguments PyTorch's default range."""
+    for v in (a, b):
+        if v is not None and (not isinstance(v, (int, np.integer)) or isinstance(v, bool)):
+            raise TypeError(f"random_() received an invalid combination of arguments - got ({type(v).__name__}), "
+                            f"but expected (int from, int to) or (int to)")
+    if a is None:  # every value the dtype holds exactly (floats: up to 2**mantissa, as PyTorch)
+        digits = {D.float16: 11, D.float32: 24, D.float64: 53}.get(dt)
+        hi = 2 if dt is D.bool else (1 << digits) + 1 if digits else D.iinfo(dt).max + 1
+        return 0, hi
+    lo, hi = (0, int(a)) if b is None else (int(a), int(b))
+    if lo >= hi:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= to={hi}")
+    _check_random_bounds(lo, hi, dt, "random_")
+    return lo, hi
+
+
 def _inplace_random(kind: str):
     def fn(self: Tensor, a=None, b=None, *, generator=None) -> Tensor:
         gen = generator or default_generator
+        dt = self._dtype
+        if kind == "uniform_":
+            lo, hi = (0.0 if a is None else a), (1.0 if b is None else b)
+            if not dt.is_floating_point:
+                raise _not_floating(kind, "uniform", dt)
+            _check_uniform(lo, hi, dt)
+        elif kind == "normal_":
+            m, s = (0.0 if a is None else a), (1.0 if b is None else b)
+            if not dt.is_floating_point:
+                raise _not_floating(kind, "normal", dt)
+            _check_std(s, "normal")
+        else:
+            lo, hi = _random_range(a, b, dt)
         with _no_grad():
             if kind == "uniform_":
-                lo, hi = (0.0 if a is None else a), (1.0 if b is None else b)
-                r = gen._draw(self._ctx, "uniform", self.shape, self._dtype) * (hi - lo) + lo
+                r = gen._draw(self._ctx, "uniform", self.shape, dt, op=kind) * (hi - lo) + lo
             elif kind == "normal_":
-                m, s = (0.0 if a is None else a), (1.0 if b is None else b)
-                r = gen._draw(self._ctx, "normal", self.shape, self._dtype) * s + m
+                r = gen._draw(self._ctx, "normal", self.shape, dt, op=kind) * s + m
             else:
-                lo, hi = (0, a) if b is None else (a, b)
-                r = gen._draw(self._ctx, "randint", self.shape, self._dtype, low=lo, high=hi)
+                r = gen._draw(self._ctx, "randint", self.shape, dt, op=kind, low=lo, high=hi)
             self._ctx.K["copy_"](self._data, r._data)
             self._vc[0] += 1
         return self
@@ -571,9 +749,10 @@ def _new(maker):
     return m
 
 
-Tensor.new_zeros = _new(lambda s, size, dt, dev, rg, kw: zeros(*size, dtype=dt, device=dev, requires_grad=rg))
-Tensor.new_ones = _new(lambda s, size, dt, dev, rg, kw: ones(*size, dtype=dt, device=dev, requires_grad=rg))
-Tensor.new_empty = _new(lambda s, size, dt, dev, rg, kw: empty(*size, dtype=dt, device=dev, requires_grad=rg))
+_new_zeros, _new_ones, _new_empty = _factory("new_zeros", 0), _factory("new_ones", 1), _factory("new_empty", None)
+Tensor.new_zeros = _new(lambda s, size, dt, dev, rg, kw: _new_zeros(*size, dtype=dt, device=dev, requires_grad=rg))
+Tensor.new_ones = _new(lambda s, size, dt, dev, rg, kw: _new_ones(*size, dtype=dt, device=dev, requires_grad=rg))
+Tensor.new_empty = _new(lambda s, size, dt, dev, rg, kw: _new_empty(*size, dtype=dt, device=dev, requires_grad=rg))
 Tensor.new_full = lambda self, size, fill_value, *, dtype=None, device=None, requires_grad=False: full(
     size, fill_value, dtype=dtype or self._dtype, device=self.device if device is None else device,
     requires_grad=requires_grad)
@@ -587,7 +766,12 @@ def _zero_(self: Tensor) -> Tensor:
 
 def _fill_(self: Tensor, value) -> Tensor:
     if isinstance(value, Tensor):
-        value = value.item()
+        if value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        value = value.to(self._dtype).item()  # a tensor value is cast (wrapping), as in PyTorch
+    else:
+        value = check_value(value, self._dtype, "fill_")
     return _fill(self, value, "fill_")
 
 
@@ -613,9 +797,47 @@ def _copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
         src = tensor(src)
     if src._ctx is not self._ctx:
         src = src.to(self.device)
+    elif src._vc is self._vc and src is not self:  # views of one storage (they share a version counter)
+        src = _unaliased(self, src)
     from .elementwise import _apply_inplace
     return _apply_inplace(self, lambda t, s: (s.to(t._dtype) if s._dtype is not t._dtype else s) + t * 0
                           if t._rg or s._rg else _plain_copy(t, s), (src,), "copy_")
+
+
+def _unaliased(dst: Tensor, src: Tensor) -> Tensor:
+    """PyTorch's rule for ``dst.copy_(src)`` where both view one storage: the very same elements are
+    fine; two dense layouts that partly overlap raise its RuntimeError; other overlapping layouts
+    (which PyTorch does not check, its result then depending on the order of the copy) read from a
+    snapshot of ``src``, as memmove does."""
+    b = dst._ctx.backend
+    ranges = []
+    for t in (dst, src):
+        shape, strides = t._data.shape, b.strides(t._data)
+        if 0 in shape:
+            return src
+        start = b.storage_offset(t._data)
+        ranges.append((start, start + sum((n - 1) * st for n, st in zip(shape, strides)) + 1, strides,
+                       _dense(shape, strides)))
+    (d0, d1, dst_st, dst_dense), (s0, s1, src_st, src_dense) = ranges
+    if d1 <= s0 or s1 <= d0:
+        return src
+    if not (dst_dense and src_dense):
+        return src.clone()
+    if (d0, d1, dst_st) == (s0, s1, src_st):
+        return src
+    raise RuntimeError("copy_: unsupported operation: some elements of the input tensor and the written-to tensor "
+                       "refer to a single memory location. Please clone() the tensor before performing the "
+                       "operation.")
+
+
+def _dense(shape, strides) -> bool:
+    """PyTorch's is_non_overlapping_and_dense: some order of the dims is C-contiguous."""
+    expected = 1
+    for st, n in sorted((st, n) for n, st in zip(shape, strides) if n != 1):
+        if st != expected:
+            return False
+        expected *= n
+    return True
 
 
 def _plain_copy(t: Tensor, s: Tensor) -> Tensor:

@@ -9,6 +9,7 @@ from .._tensor import _record, _view_of
 from ..autograd._node import node_class
 from ._common import (Tensor, _gm, _make, cast, check_inplace, exporter, fit_int_scalar, no_record, scalar,
                       scatter_back, tensor_args, type_word, wrap_dim)
+from .creation import check_value
 
 _ALL: dict[str, object] = {}
 
@@ -538,9 +539,8 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                                f"{value._data.ndim} dimension(s).")
         v = cast(value, input._dtype)
     else:
-        v = scalar(value, "masked_fill", "value")
-        if input._dtype.kind == D.INT:
-            v = fit_int_scalar(int(v), input._dtype)  # uint8 with -1 is 255, as in PyTorch
+        # PyTorch's overflow check (int8 with 300 raises); uint8 with -1 is 255, as in PyTorch
+        v = check_value(scalar(value, "masked_fill", "value"), input._dtype, "masked_fill")
         v = input._ctx.backend.full((), v, input._dtype, input._ctx.index)
     try:
         r = input._ctx.K["where"](mask._data, v, input._data)

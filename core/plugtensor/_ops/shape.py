@@ -7,6 +7,7 @@ from .._plugins import get_context
 from .._tensor import _record, _record_multi, _view_of
 from ..autograd._node import node_class
 from ._common import Tensor, _gm, _make, cast, dims_arg, exporter, no_record, unsupported_dtype, wrap_dim
+from .creation import check_alloc, negative_size
 
 _ALL: dict[str, object] = {}
 
@@ -34,9 +35,9 @@ def _infer_size(shape: tuple[int, ...], numel: int, op: str) -> tuple[int, ...]:
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    for s in shape:
+    for i, s in enumerate(shape):
         if s < -1:
-            raise RuntimeError(f"invalid shape dimension {s}")
+            raise RuntimeError(f"{op}: invalid shape dimension {s} at index {i} of shape {list(shape)}")
     known = 1
     for s in shape:
         if s != -1:
@@ -247,13 +248,17 @@ def expand(input: Tensor, *sizes) -> Tensor:
     for i, s in enumerate(sizes):
         if i < lead:
             if s < 0:
-                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                raise RuntimeError(f"expand: The expanded size of the tensor ({s}) isn't allowed in a leading, "
                                    f"non-existing dimension {i}")
             target.append(s)
             continue
         cur = sh[i - lead]
         if s == -1:
             s = cur
+        elif s < 0:
+            raise RuntimeError(f"expand: The expanded size of the tensor ({s}) isn't allowed: a size is -1 (keep "
+                               f"the dimension) or non-negative, at dimension {i}.  Target sizes: {list(sizes)}.  "
+                               f"Tensor sizes: {list(sh)}")
         if cur != s and cur != 1:
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
                                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
@@ -289,6 +294,7 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
     else:
         b = ctx.backend
         shape = input._data.shape
+        check_alloc(ctx, shape, input._dtype, "clone")  # an expanded view may be larger than any device
         perm = _dense_perm(shape, b.strides(input._data))  # innermost dim first
         buf = b.empty(tuple(shape[d] for d in reversed(perm)), input._dtype, ctx.index)
         inv = [0] * len(perm)
@@ -332,6 +338,7 @@ def contiguous(input: Tensor, memory_format=None) -> Tensor:
     """Self when already contiguous, else a C-contiguous copy."""
     if input.is_contiguous():
         return input
+    check_alloc(input._ctx, input._data.shape, input._dtype, "contiguous")
     res = _make(input._ctx.K["contiguous"](input._data), input._dtype, input._ctx)
     if _gm.enabled and input._rg:
         _record(_CLONE[0], _CLONE[1], (input,), res)
@@ -572,6 +579,12 @@ def repeat(input: Tensor, *sizes) -> Tensor:
                            "tensor")
     lead = len(sizes) - len(sh)
     src = (1,) * lead + sh
+    out = [r * s for r, s in zip(sizes, src)]
+    for n in out:
+        if n < 0:
+            raise negative_size("repeat", n, out)
+    sizes = tuple(max(r, 0) for r in sizes)  # a negative count of an empty dim gives an empty dim
+    check_alloc(input._ctx, out, input._dtype, "repeat")
     # Broadcast a (1, s0, 1, s1, ...) view to (r0, s0, r1, s1, ...) and merge pairs: one copy.
     inter, target = [], []
     for r, s in zip(sizes, src):

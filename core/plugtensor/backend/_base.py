@@ -105,6 +105,13 @@ class Backend:
     def set_cache_limit(self, index: int, nbytes: int) -> None:
         raise NotImplementedError(f"backend '{self.name}' keeps no cache of device memory")
 
+    def max_alloc_bytes(self, index: int) -> int:
+        """The most bytes one array of this device can ever take. The core refuses a tensor that
+        needs more at once (PyTorch's RuntimeError), before anything is allocated or generated.
+        The default is the host's physical memory plus swap (what the OS could ever give one
+        allocation); a device that holds more or less overrides it (OpenCL: max_mem_alloc_size)."""
+        return host_memory_bytes()
+
     # -- arrays: metadata, allocation, host transfer ---------------------------------------------
     def shape(self, a) -> tuple[int, ...]:
         return tuple(a.shape)
@@ -224,6 +231,26 @@ class Backend:
 
         Core composites (softmax, var, ...) may also be overridden here by name."""
         raise NotImplementedError("kernels")
+
+
+_HOST_MEMORY: list[int] = []
+
+
+def host_memory_bytes() -> int:
+    """Physical memory plus swap of this machine in bytes (2**63 - 1 where the OS does not say)."""
+    if not _HOST_MEMORY:
+        import os
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, ValueError, OSError):
+            total = (1 << 63) - 1
+        try:
+            with open("/proc/meminfo") as f:
+                swap = next((int(line.split()[1]) * 1024 for line in f if line.startswith("SwapTotal:")), 0)
+        except OSError:
+            swap = 0
+        _HOST_MEMORY.append(min(total + swap, (1 << 63) - 1))
+    return _HOST_MEMORY[0]
 
 
 def _view_strides(old_shape, old_strides, new_shape) -> list[int] | None:
