@@ -330,7 +330,7 @@ def check_value(value, dt: D.dtype, op: str):
         if c is bool or dt.kind == D.BOOL:
             return bool(value)
         if not isinstance(value, (int, float, np.integer, np.floating)):
-            return value  # not a real number (complex, ...): left to the kernel's own error
+            raise TypeError(f"{op}(): argument 'value' must be Number, not {type(value).__name__}")
         value = int(value) if isinstance(value, (int, np.integer)) else float(value)
         c = value.__class__
     if c is int and not -(1 << 63) <= value < (1 << 64):
@@ -355,6 +355,8 @@ def check_value(value, dt: D.dtype, op: str):
 def _like(name: str, maker):
     def fn(input: Tensor, *args, dtype=None, device=None, requires_grad: bool = False, layout=None,
            memory_format=None, pin_memory: bool = False, **kw) -> Tensor:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
         return maker(input, args, dtype or input._dtype, input.device if device is None else device,
                      requires_grad, **kw)
     fn.__name__ = name
@@ -698,6 +700,8 @@ def _random_range(a, b, dt: D.dtype) -> tuple[int, int]:
 
 def _inplace_random(kind: str):
     def fn(self: Tensor, a=None, b=None, *, generator=None) -> Tensor:
+        from ._common import check_inplace
+        check_inplace(self, kind)
         gen = generator or default_generator
         dt = self._dtype
         if kind == "uniform_":
@@ -794,7 +798,7 @@ def _grad_enabled() -> bool:
 def _copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
     """Copy ``src``'s values into self (broadcasting, casting and moving devices as needed)."""
     if not isinstance(src, Tensor):
-        src = tensor(src)
+        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type(src).__name__}")
     if src._ctx is not self._ctx:
         src = src.to(self.device)
     elif src._vc is self._vc and src is not self:  # views of one storage (they share a version counter)
