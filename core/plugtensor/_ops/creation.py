@@ -67,6 +67,7 @@ def negative_size(op: str, n: int, sizes: list) -> RuntimeError:
 # Sizes no device can hold: refused before anything is allocated or generated.
 # ---------------------------------------------------------------------------------------------------
 _STORAGE_MAX = (1 << 63) - 1  # PyTorch's bound on a storage's bytes
+_prod = math.prod
 _alloc_limits: dict = {}  # DeviceContext -> the most bytes one of its tensors may take
 
 
@@ -276,7 +277,10 @@ def _factory(name: str, fill):
             raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
         ctx = _ctx(device)
         dt = _check_dtype(ctx, dtype or D.get_default_dtype())
-        check_alloc(ctx, shape, dt, name)
+        limit = _alloc_limits.get(ctx)  # check_alloc, inlined for the common case (saves a call)
+        nbytes = _prod(shape) * dt.itemsize
+        if limit is None or nbytes > limit or not nbytes:
+            check_alloc(ctx, shape, dt, name)
         try:
             data = ctx.backend.empty(shape, dt, ctx.index) if fill is None else \
                 ctx.backend.full(shape, fill, dt, ctx.index)
