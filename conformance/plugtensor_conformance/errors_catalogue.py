@@ -481,6 +481,8 @@ CASES: list[Case] = [
     Case("max: dim is a string", one(3), lambda m, a: a.max("a"), TypeError, r"max\(\).*dim"),
     Case("argmax: dim is a string", one(3), lambda m, a: a.argmax("a"), TypeError, r"argmax\(\).*dim"),
     Case("softmax: dim is a string", one(3), lambda m, a: a.softmax("a"), TypeError, r"softmax\(\).*dim"),
+    Case("softmax: dim is a bool", one(2, 3), lambda m, a: a.softmax(True), TypeError, r"softmax\(\).*dim.*bool"),
+    Case("select: dim is a bool", one(2, 3), lambda m, a: a.select(True, 0), TypeError, r"select\(\).*dim.*bool"),
     Case("cumsum: dim is a float", one(3), lambda m, a: a.cumsum(0.5), TypeError, r"cumsum\(\).*dim"),
     Case("transpose: dim is a string", one(2, 3), lambda m, a: a.transpose("a", 0), TypeError,
          r"transpose\(\)"),

@@ -485,19 +485,20 @@ def _wrap_dim(dim: int, ndim: int, op: str = "") -> int:
     TypeError, naming the op, for a dim that is not an integer)."""
     n = ndim if ndim > 0 else 1
     if dim.__class__ is not int:
-        dim = _dim_index(dim, op)
+        dim = _int_arg(dim, op, "dim")
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim + n if dim < 0 else dim
 
 
 
-def _dim_index(dim, op: str) -> int:
-    """A dim given as something other than an int: NumPy integers, bools and one-element integer
-    tensors are accepted (as by PyTorch's ``__index__`` rule); anything else is PyTorch's TypeError."""
-    if not isinstance(dim, (float, str, bytes)) and hasattr(dim, "__index__"):
+def _int_arg(v, op: str, name: str) -> int:
+    """An int argument (a dim, an index) given as something other than an int: NumPy integers and
+    one-element integer tensors are accepted (PyTorch's ``__index__`` rule); bools, floats, strings and
+    the rest are PyTorch's TypeError naming the op and the argument."""
+    if not isinstance(v, (bool, float, str, bytes)) and hasattr(v, "__index__"):
         try:
-            return dim.__index__()
+            return v.__index__()
         except TypeError:
             pass
-    raise TypeError(f"{op + '(): ' if op else ''}argument 'dim' must be int, not {type(dim).__name__}")
+    raise TypeError(f"{op + '(): ' if op else ''}argument '{name}' must be int, not {type(v).__name__}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._device import device as _device_cls
 from .._plugins import get_context
-from .._tensor import _record, _record_multi, _view_of
+from .._tensor import _int_arg, _record, _record_multi, _view_of
 from ..autograd._node import node_class
 from ._common import Tensor, _gm, _make, cast, dims_arg, exporter, no_record, unsupported_dtype, wrap_dim
 from .creation import check_alloc, negative_size
@@ -535,7 +535,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     d = wrap_dim(dim, input._data.ndim, "narrow")
     n = input._data.shape[d]
     if start.__class__ is not int or length.__class__ is not int:
-        start, length = _index_arg(start, "narrow", "start"), _index_arg(length, "narrow", "length")
+        start, length = _int_arg(start, "narrow", "start"), _int_arg(length, "narrow", "length")
     if not -n <= start <= n:
         raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
     if start < 0:
@@ -550,7 +550,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     d = wrap_dim(dim, input._data.ndim, "select")
     if index.__class__ is not int:
-        index = _index_arg(index, "select", "index")
+        index = _int_arg(index, "select", "index")
     if not input._data.ndim:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     n = input._data.shape[d]
@@ -559,15 +559,6 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
                          f"dimension {d}")
     return input[(slice(None),) * d + (index,)]
 
-
-def _index_arg(v, op: str, name: str) -> int:
-    """An int argument given as a NumPy integer or a one-element integer tensor, else PyTorch's TypeError."""
-    if not isinstance(v, (float, str, bool)) and hasattr(v, "__index__"):
-        try:
-            return v.__index__()
-        except TypeError:
-            pass
-    raise TypeError(f"{op}(): argument '{name}' must be int, not {type(v).__name__}")
 
 
 def repeat(input: Tensor, *sizes) -> Tensor:
