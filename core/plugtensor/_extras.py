@@ -26,6 +26,9 @@ def numel(input: Tensor) -> int:
 
 def equal(input: Tensor, other: Tensor) -> bool:
     """True when both tensors have the same shape and the same values."""
+    for name, t in (("input", input), ("other", other)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"equal(): argument '{name}' must be Tensor, not {type(t).__name__}")
     if input.shape != other.shape:
         return False
     return bool((input == other).all().item())
