@@ -69,7 +69,8 @@ _DOT, _MV = node_class("DotBackward0"), node_class("MvBackward0")
 
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Matrix product of two 2-D tensors."""
-    tensor_args("mm", input=input, mat2=mat2)
+    if input.__class__ is not Tensor or mat2.__class__ is not Tensor:
+        tensor_args("mm", input=input, mat2=mat2)
     if input._data.ndim != 2 or mat2._data.ndim != 2:
         raise RuntimeError(f"{'self' if input._data.ndim != 2 else 'mat2'} must be a matrix")
     if input._data.shape[1] != mat2._data.shape[0]:
@@ -80,7 +81,8 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
 
 def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Batched matrix product of two 3-D tensors with equal batch size."""
-    tensor_args("bmm", input=input, mat2=mat2)
+    if input.__class__ is not Tensor or mat2.__class__ is not Tensor:
+        tensor_args("bmm", input=input, mat2=mat2)
     if input._data.ndim != 3 or mat2._data.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor" if input._data.ndim != 3 else "batch2 must be a 3D tensor")
     s1, s2 = input._data.shape, mat2._data.shape
@@ -92,7 +94,8 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
 
 def dot(input: Tensor, tensor: Tensor, *, out=None) -> Tensor:
     """Inner product of two 1-D tensors of equal length."""
-    tensor_args("dot", input=input, tensor=tensor)
+    if input.__class__ is not Tensor or tensor.__class__ is not Tensor:
+        tensor_args("dot", input=input, tensor=tensor)
     if input._data.ndim != 1 or tensor._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
     if input._data.shape[0] != tensor._data.shape[0]:
@@ -104,7 +107,8 @@ def dot(input: Tensor, tensor: Tensor, *, out=None) -> Tensor:
 
 def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
     """Matrix-vector product."""
-    tensor_args("mv", input=input, vec=vec)
+    if input.__class__ is not Tensor or vec.__class__ is not Tensor:
+        tensor_args("mv", input=input, vec=vec)
     if input._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
     if input._data.shape[1] != vec._data.shape[0]:
@@ -181,7 +185,8 @@ def _broadcast(s1, s2) -> tuple:
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """Outer product of two 1-D tensors."""
-    tensor_args("outer", input=input, vec2=vec2)
+    if input.__class__ is not Tensor or vec2.__class__ is not Tensor:
+        tensor_args("outer", input=input, vec2=vec2)
     if input._data.ndim != 1 or vec2._data.ndim != 1:
         raise RuntimeError("outer: expected 1D tensors")
     return input.unsqueeze(1) * vec2.unsqueeze(0)
