@@ -38,6 +38,8 @@ def _check_dtype(ctx, dt: D.dtype) -> D.dtype:
 def _size(args, kwargs_size, op: str) -> tuple[int, ...]:
     if kwargs_size is not None:
         args = (kwargs_size,)
+    elif not args:  # zeros() is not zeros(()): PyTorch wants the size
+        raise TypeError(f"{op}() missing 1 required positional arguments: \"size\"")
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     out = []
