@@ -103,6 +103,25 @@ def test_plugin_kernel_that_corrupts_its_destination_is_undone(kernels):
     np.testing.assert_array_equal(x.numpy(), [0.0, 1.0, 2.0])
 
 
+def test_plugin_kernel_may_raise_pytorchs_classes_itself(kernels):
+    def add(a, b, out=None):
+        raise RuntimeError("plugin add refuses")
+
+    def exp(a, out=None):
+        raise IndexError("plugin exp: index out of range")
+
+    x = pt.ones(3)
+    kernels(add=add, exp=exp)
+    for call, cls, op in [(lambda: x + x, RuntimeError, "add"), (lambda: x.add_(1.0), RuntimeError, "add"),
+                          (lambda: pt.exp(x), IndexError, "exp"), (lambda: x.exp_(), IndexError, "exp")]:
+        with pytest.raises(Exception) as info:
+            call()
+        assert type(info.value) is cls, repr(info.value)  # kept, not relabelled
+        msg = str(info.value)
+        assert f"kernel '{op}' from plugin 'faulty_0'" in msg and "backend 'numpy'" not in msg, msg
+    np.testing.assert_array_equal(x.numpy(), [1.0, 1.0, 1.0])
+
+
 def test_backend_kernel_failure_names_the_backend(monkeypatch):
     ctx = pt.ones(1)._ctx
 
@@ -204,19 +223,24 @@ def test_backward_gradient_shape_and_dtype_as_pytorch():
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
 
 
-def test_tensor_hooks_may_not_change_size_dtype_or_device(other_device):
-    for change in [lambda m, g: m.ones(2), lambda m, g: g.double(),
-                   lambda m, g: m.ones(3, device=other_device if m is pt else "meta")]:
-        x, tx = pt.ones(3, requires_grad=True), torch.ones(3, requires_grad=True)
+_HOOK_CHANGES = {"size": lambda m, g, dev: m.ones(2), "dtype": lambda m, g, dev: g.double(),
+                 "device": lambda m, g, dev: m.ones(3, device=dev if m is pt else "meta")}
 
-        def run(m, t):
-            y = t * 2
-            y.register_hook(lambda g: change(m, g))
-            y.sum().backward()
 
-        err = _same_class(lambda: run(pt, x), lambda: run(torch, tx))
-        assert "hook" in str(err) and "has changed the" in str(err)
-        assert x.grad is None
+@pytest.mark.parametrize("what", list(_HOOK_CHANGES))
+def test_tensor_hooks_may_not_change_size_dtype_or_device(what, request):
+    dev = request.getfixturevalue("other_device") if what == "device" else None
+    change = _HOOK_CHANGES[what]
+    x, tx = pt.ones(3, requires_grad=True), torch.ones(3, requires_grad=True)
+
+    def run(m, t):
+        y = t * 2
+        y.register_hook(lambda g: change(m, g, dev))
+        y.sum().backward()
+
+    err = _same_class(lambda: run(pt, x), lambda: run(torch, tx))
+    assert "hook" in str(err) and "has changed the" in str(err)
+    assert x.grad is None
 
 
 def _function(m, make_grad):
@@ -233,9 +257,10 @@ def _function(m, make_grad):
 
 
 @pytest.mark.parametrize("what", ["shape", "device"])
-def test_function_backward_gradient_is_checked(what, other_device):
+def test_function_backward_gradient_is_checked(what, request):
+    dev = request.getfixturevalue("other_device") if what == "device" else None
     make = {"shape": lambda m, g: m.ones(2),
-            "device": lambda m, g: m.ones(3, device=other_device if m is pt else "meta")}[what]
+            "device": lambda m, g: m.ones(3, device=dev if m is pt else "meta")}[what]
     x, tx = pt.ones(3, requires_grad=True), torch.ones(3, requires_grad=True)
     err = _same_class(lambda: _function(pt, make).apply(x).sum().backward(),
                       lambda: _function(torch, make).apply(tx).sum().backward())
@@ -249,3 +274,48 @@ def test_function_backward_broadcastable_gradient_is_summed_as_pytorch():
     _function(pt, make).apply(x).sum().backward()
     _function(torch, make).apply(tx).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+# -- writes into expanded tensors ------------------------------------------------------------------
+_EXPANDED_WRITES = {
+    "setitem a row": lambda m, z, d: z.__setitem__(0, 5.0),
+    "setitem a row from a tensor": lambda m, z, d: z.__setitem__(0, m.arange(3.0, device=d)),
+    "setitem a column (overlapping)": lambda m, z, d: z.__setitem__((slice(None), 0), 7.0),
+    "setitem a column from a tensor": lambda m, z, d: z.__setitem__((slice(None), 0), m.arange(3.0, device=d)),
+    "fill_": lambda m, z, d: z.fill_(2.0),
+    "zero_ of a row": lambda m, z, d: z[1].zero_(),
+    "uniform_ (overlapping)": lambda m, z, d: z.uniform_(),
+    "normal_ of a row": lambda m, z, d: z[0].normal_(),
+    "random_ (overlapping)": lambda m, z, d: z.random_(0, 5),
+}
+
+
+def _devices():
+    return [r["device"] for r in pt.devices() if r["status"] == "ok"]
+
+
+@pytest.mark.parametrize("what", list(_EXPANDED_WRITES))
+def test_writes_into_expanded_tensors_as_pytorch(what):
+    write = _EXPANDED_WRITES[what]
+    base = torch.full((1, 3), 9.0)
+    try:
+        write(torch, base.expand(3, 3), "cpu")
+        want = None
+    except RuntimeError as e:
+        want = e
+        assert "single memory location" in str(e)
+    for dev in _devices():
+        b = pt.full((1, 3), 9.0, device=dev)
+        z = b.expand(3, 3)
+        v = z._version
+        if want is not None:
+            with pytest.raises(RuntimeError, match="single memory location"):
+                write(pt, z, dev)
+            assert b.tolist() == [[9.0, 9.0, 9.0]], dev  # nothing written
+            assert z._version == v
+        else:
+            write(pt, z, dev)
+            if "_" in what.split()[0] and what.split()[0] in ("uniform_", "normal_", "random_"):
+                assert b.tolist() != [[9.0, 9.0, 9.0]], dev  # random values were written through
+            else:
+                assert b.tolist() == base.tolist(), (dev, b.tolist(), base.tolist())

@@ -103,6 +103,9 @@ def kernel_failure(ctx, op: str, exc: BaseException) -> RuntimeError:
     check's error (it names the kernel and the plugin that supplied it) keeps its class and words."""
     if isinstance(exc, KernelError):
         return KernelError(f"{op}(): {exc}")
+    supplier = getattr(exc, "plugtensor_kernel", None)
+    if supplier is not None:  # PyTorch's own class, raised on purpose by a plugin's kernel: kept
+        return type(exc)(f"{op}(): {exc} (raised by {supplier})")
     return RuntimeError(f"{op}(): the kernel of backend '{ctx.backend.name}' failed on {ctx.device} "
                         f"({type(exc).__name__}: {exc})")
 
@@ -111,6 +114,31 @@ def overlaps_itself(ctx, a) -> bool:
     """Whether two elements of the array ``a`` share one memory location (a stride-0 dim of size > 1,
     as after ``expand``): writing into it in place is PyTorch's "unsupported operation"."""
     return any(st == 0 and n > 1 for n, st in zip(ctx.backend.shape(a), ctx.backend.strides(a)))
+
+
+def writable_alias(ctx, a, collapse: bool = False):
+    """The memory of ``a`` through a view the backend makes from its storage: writable even where ``a``
+    is not (NumPy's expanded views are read-only; PyTorch writes through them). With ``collapse``, a
+    stride-0 dim becomes size 1, so each memory location appears once (for writing one value)."""
+    b = ctx.backend
+    shape, strides = b.shape(a), b.strides(a)
+    if collapse:
+        shape = tuple(1 if st == 0 else n for n, st in zip(shape, strides))
+    return b.as_strided(a, shape, strides, b.storage_offset(a))
+
+
+def write_through(ctx, dest, src, op: str, exc: BaseException, fill: bool = False) -> None:
+    """``copy_(dest, src)`` failed with ``exc``: retry through a writable alias of ``dest`` (the write
+    PyTorch makes through a non-overlapping view of an expanded tensor, and, for ``fill`` of one value
+    (``fill_``, ``zero_``), into an overlapping one), else raise PyTorch's overlap error or the kernel's
+    failure. Writing a copy again is safe: ``src`` is not ``dest``."""
+    if overlaps_itself(ctx, dest) and not fill:
+        raise overlap_error(op) from exc
+    try:
+        alias = writable_alias(ctx, dest, collapse=fill)
+        ctx.K["copy_"](alias, src)
+    except Exception:  # noqa: BLE001 - the first failure is the one to report
+        raise kernel_failure(ctx, op, exc) from exc
 
 
 def overlap_error(op: str) -> RuntimeError:

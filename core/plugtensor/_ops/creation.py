@@ -722,6 +722,9 @@ def _inplace_random(kind: str):
             _check_std(s, "normal")
         else:
             lo, hi = _random_range(a, b, dt)
+        from ._common import overlap_error, overlaps_itself, write_through
+        if overlaps_itself(self._ctx, self._data):  # before drawing: the generator does not advance
+            raise overlap_error(kind)
         with _no_grad():
             if kind == "uniform_":
                 r = gen._draw(self._ctx, "uniform", self.shape, dt, op=kind) * (hi - lo) + lo
@@ -729,7 +732,10 @@ def _inplace_random(kind: str):
                 r = gen._draw(self._ctx, "normal", self.shape, dt, op=kind) * s + m
             else:
                 r = gen._draw(self._ctx, "randint", self.shape, dt, op=kind, low=lo, high=hi)
-            self._ctx.K["copy_"](self._data, r._data)
+            try:
+                self._ctx.K["copy_"](self._data, r._data)
+            except Exception as exc:  # noqa: BLE001 - a read-only view of an expanded tensor, say
+                write_through(self._ctx, self._data, r._data, kind, exc)
             self._vc[0] += 1
         return self
     fn.__name__ = kind
@@ -791,7 +797,11 @@ def _fill(self: Tensor, value, name: str) -> Tensor:
     if self._rg and self._grad_fn is not None and _grad_enabled():
         from .elementwise import _apply_inplace
         return _apply_inplace(self, lambda t: t * 0 + value, (), name)
-    self._ctx.K["copy_"](self._data, value)
+    try:
+        self._ctx.K["copy_"](self._data, value)
+    except Exception as exc:  # noqa: BLE001 - e.g. NumPy's read-only expanded view, which PyTorch fills
+        from ._common import write_through
+        write_through(self._ctx, self._data, value, name, exc, fill=True)
     self._vc[0] += 1
     return self
 

@@ -297,12 +297,20 @@ def setitem(self: Tensor, key, value) -> None:
             ctx.K["index_put"](target, _arrays(akey), v, False)
     except Exception as exc:  # noqa: BLE001 - translated, never leaked
         if basic:
-            shape = ctx.backend.shape(ctx.backend.basic_index(self._data, nkey))
-            err = RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(value, 'shape', []))} cannot "
-                               f"be broadcast to indexing result of shape {list(shape)}")
+            dest = ctx.backend.basic_index(self._data, nkey)
+            shape = tuple(ctx.backend.shape(dest))
+            vshape = tuple(getattr(value, "shape", ()))
+            try:
+                fits = np.broadcast_shapes(vshape, shape) == shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be broadcast to "
+                                   f"indexing result of shape {list(shape)}") from exc
+            from ._common import write_through
+            write_through(ctx, dest, v, "__setitem__", exc)  # e.g. a row of an expanded tensor
         else:
-            err = _put_error(ctx, target, akey, value, "__setitem__", exc)
-        raise err from exc
+            raise _put_error(ctx, target, akey, value, "__setitem__", exc) from exc
     self._vc[0] += 1
     if recording:
         res = _make(self._data, self._dtype, ctx)

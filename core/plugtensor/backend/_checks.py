@@ -302,7 +302,8 @@ def guarded(name: str, fn: Callable, source: str, clone: Callable, copy: Callabl
         except Exception as exc:  # noqa: BLE001 - the plugin's failure must not corrupt its arguments
             if saved is not None:
                 copy(target, saved)
-            if isinstance(exc, _DELIBERATE):
+            if type(exc) in _DELIBERATE:
+                exc.plugtensor_kernel = f"kernel '{name}' from {source}"  # the op's error names it
                 raise
             raise KernelError(f"kernel '{name}' from {source} raised {type(exc).__name__}: {exc}") from exc
 
