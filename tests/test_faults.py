@@ -319,3 +319,19 @@ def test_writes_into_expanded_tensors_as_pytorch(what):
                 assert b.tolist() != [[9.0, 9.0, 9.0]], dev  # random values were written through
             else:
                 assert b.tolist() == base.tolist(), (dev, b.tolist(), base.tolist())
+
+
+def test_huge_expanded_views_fail_cleanly_on_every_backend():
+    for dev in _devices():
+        z = pt.zeros(1, device=dev)
+        try:
+            v = z.expand(2**62)  # PyTorch makes the view; a backend over NumPy cannot (a declared difference)
+        except RuntimeError as e:
+            assert "expand" in str(e) and "4611686018427387904" in str(e), (dev, e)
+            continue
+        assert v.shape == (2**62,) and v[-1].item() == 0.0
+        if not v._ctx.backend.host_memory:
+            # Reading it back would need more host memory than there is: PyTorch's error, not the library's.
+            for call in (v.tolist, v.cpu, lambda: v.to("cpu")):
+                with pytest.raises(RuntimeError, match="not enough memory"):
+                    call()

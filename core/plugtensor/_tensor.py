@@ -18,6 +18,7 @@ from ._plugins import get_context
 from . import autograd as _autograd
 from .autograd import _engine, grad_mode
 from .autograd._node import AccumulateGrad, RemovableHandle, next_sequence_nr
+from .backend._base import host_memory_bytes
 
 _NO_EDGE = (None, 0)
 
@@ -394,7 +395,19 @@ class Tensor:
         return b.to_host(self._data)
 
     def _host(self) -> np.ndarray:
+        self._check_host_copy("tolist")
         return self._ctx.backend.to_host(self._data)
+
+    def _check_host_copy(self, op: str) -> None:
+        """PyTorch's out-of-memory RuntimeError, before reading a device tensor back, when its host copy
+        could never fit (a huge expanded view), instead of the device library's own exception."""
+        if self._ctx.backend.host_memory:
+            return
+        nbytes = self.numel() * self._dtype.itemsize
+        if nbytes > host_memory_bytes():
+            raise RuntimeError(f"{op}: not enough memory: you tried to allocate {nbytes} bytes in host memory "
+                               f"(sizes={list(self._data.shape)}, dtype {self._dtype.name}) to copy a tensor from "
+                               f"{self._ctx.device}, more than this machine has ({host_memory_bytes()} bytes)")
 
     def item(self):
         """The value of a one-element tensor as a Python number."""

@@ -87,7 +87,8 @@ def check_alloc(ctx, shape, dt: D.dtype, op: str) -> None:
 
 
 def _empty_overflows(shape, dt: D.dtype) -> bool:
-    # An empty tensor still has strides: the product of its other sizes must fit (PyTorch and NumPy agree).
+    # An empty tensor still has strides: the product of its other sizes must fit. NumPy refuses such
+    # shapes; PyTorch 2.13 makes them (empty(2**40, 0, 2**40)): a declared difference (docs/decisions.md).
     return math.prod(s for s in shape if s) * dt.itemsize > _STORAGE_MAX
 
 

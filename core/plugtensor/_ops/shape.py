@@ -267,7 +267,12 @@ def expand(input: Tensor, *sizes) -> Tensor:
     target = tuple(target)
     if target == sh:
         return _view_result(input, input._data, _EXPAND, None)
-    return _view_result(input, input._ctx.backend.expand(input._data, target), _EXPAND, None)
+    try:
+        data = input._ctx.backend.expand(input._data, target)
+    except (ValueError, MemoryError, OverflowError) as exc:  # NumPy: "array is too big" (PyTorch has a view)
+        raise RuntimeError(f"expand: the '{input._ctx.backend.name}' backend cannot make a view of sizes "
+                           f"{list(target)} ({type(exc).__name__}: {exc})") from exc
+    return _view_result(input, data, _EXPAND, None)
 
 
 def expand_to(input: Tensor, shape: tuple) -> Tensor:
@@ -663,6 +668,8 @@ def _to_backward(node, g):
 
 def _transfer(t: Tensor, ctx, dt):
     """Copy ``t`` to another device: host memory in between (DLPack would avoid it where supported)."""
+    t._check_host_copy("to")
+    check_alloc(ctx, t._data.shape, dt, "to")
     host = t._ctx.backend.to_host(t._data)
     if t._dtype is not dt:
         import numpy as np
