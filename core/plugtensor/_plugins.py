@@ -130,8 +130,15 @@ def _reload_kernels(device_type: str, b) -> None:
     """Rebuild ``b``'s kernel table in place, so that contexts and tensors holding it see the change."""
     table = b._kernel_table
     fresh = _build_kernels(device_type, b)
-    table.clear()
+    _replace_items(table, fresh)
+
+
+def _replace_items(table: dict, fresh: dict) -> None:
+    """Make ``table`` equal ``fresh`` without a moment where a name is missing: ops running in other
+    threads look kernels up meanwhile (and see the old kernel or the new one, never a KeyError)."""
     table.update(fresh)
+    for name in [n for n in table if n not in fresh]:
+        del table[name]
 
 
 def _reload_kernel_tables() -> None:
@@ -453,12 +460,12 @@ class DeviceContext:
         """Rebuild F after the kernel table changed (a plugin registered later)."""
         # F: K with raw kernels where the backend offers them; their results may be a non-array
         # scalar for 0-d inputs (class is not AT), which backend.as_array turns into an array.
-        self.F.clear()
-        self.F.update(self.K)
+        fresh = dict(self.K)
         for fast, base in _FAST_BASE.items():
             if base in self.K:
-                self.F[fast] = self.K[base]
-        self.F.update(getattr(self.backend, "_fast_table", {}))
+                fresh[fast] = self.K[base]
+        fresh.update(getattr(self.backend, "_fast_table", {}))
+        _replace_items(self.F, fresh)
 
     def __repr__(self) -> str:
         return f"DeviceContext({self.device!s}, backend={self.backend.name})"
