@@ -141,6 +141,22 @@ def write_through(ctx, dest, src, op: str, exc: BaseException, fill: bool = Fals
         raise kernel_failure(ctx, op, exc) from exc
 
 
+def write_failure(ctx, op: str, dest, exc: BaseException, otherwise: Exception | None = None) -> Exception:
+    """The error for a kernel that failed writing into ``dest``: PyTorch's overlap error when ``dest``
+    overlaps itself, else ``otherwise`` (default: the kernel's failure, naming op and backend)."""
+    if overlaps_itself(ctx, dest):
+        return overlap_error(op)
+    return otherwise if otherwise is not None else kernel_failure(ctx, op, exc)
+
+
+def broadcasts_to(shape, target) -> bool:
+    """Whether an operand of ``shape`` broadcasts to exactly ``target`` (as a copy's source must)."""
+    try:
+        return np.broadcast_shapes(tuple(shape), tuple(target)) == tuple(target)
+    except ValueError:
+        return False
+
+
 def overlap_error(op: str) -> RuntimeError:
     return RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor refers to a "
                         f"single memory location. Please clone() the tensor before performing the operation.")

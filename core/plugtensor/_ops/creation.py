@@ -8,7 +8,8 @@ import numpy as np
 from .. import _dtype as D
 from .._device import device as _device_cls
 from .._plugins import get_context
-from ._common import Tensor, _make, exporter, fit_int_scalar, type_word, unsupported_dtype
+from ._common import (Tensor, _make, broadcasts_to, exporter, fit_int_scalar, kernel_failure, overlap_error,
+                      overlaps_itself, type_word, unsupported_dtype, write_through)
 
 _ALL: dict[str, object] = {}
 _default_device = ["cpu"]
@@ -723,7 +724,6 @@ def _inplace_random(kind: str):
             _check_std(s, "normal")
         else:
             lo, hi = _random_range(a, b, dt)
-        from ._common import overlap_error, overlaps_itself, write_through
         if overlaps_itself(self._ctx, self._data):  # before drawing: the generator does not advance
             raise overlap_error(kind)
         with _no_grad():
@@ -801,7 +801,6 @@ def _fill(self: Tensor, value, name: str) -> Tensor:
     try:
         self._ctx.K["copy_"](self._data, value)
     except Exception as exc:  # noqa: BLE001 - e.g. NumPy's read-only expanded view, which PyTorch fills
-        from ._common import write_through
         write_through(self._ctx, self._data, value, name, exc, fill=True)
     self._vc[0] += 1
     return self
@@ -866,14 +865,9 @@ def _plain_copy(t: Tensor, s: Tensor) -> Tensor:
     try:
         t._ctx.K["copy_"](out._data, s._data)
     except Exception as exc:  # noqa: BLE001 - a shape problem is PyTorch's error, anything else the kernel's
-        try:
-            fits = np.broadcast_shapes(tuple(s.shape), tuple(t.shape)) == tuple(t.shape)
-        except ValueError:
-            fits = False
-        if not fits:
+        if not broadcasts_to(s.shape, t.shape):
             raise RuntimeError(f"The size of tensor a ({list(t.shape)}) must match the size of tensor b "
                                f"({list(s.shape)})") from exc
-        from ._common import kernel_failure
         raise kernel_failure(t._ctx, "copy_", exc) from exc
     return out
 

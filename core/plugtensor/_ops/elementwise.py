@@ -14,7 +14,7 @@ from .. import _dtype as D
 from .._tensor import _record
 from ..autograd._node import node_class
 from ._common import (Tensor, _gm, _make, cast, check_inplace, exporter, fit_int_scalar, kernel_failure, no_record,
-                      overlap_error, overlaps_itself, pair_dtype, same_ctx, scalar, scalar_dtype, type_word, write_out)
+                      pair_dtype, same_ctx, scalar, scalar_dtype, type_word, write_failure, write_out)
 
 FLOAT, INT, BOOL = D.FLOAT, D.INT, D.BOOL
 _ALL: dict[str, object] = {}  # public name -> function, exported by plugtensor/__init__
@@ -160,9 +160,7 @@ def _make_unary(name, node_name, rule, saves, grad, composite):
                 try:
                     kern(input._data, out=out._data)
                 except Exception as exc:  # noqa: BLE001
-                    if overlaps_itself(out._ctx, out._data):
-                        raise overlap_error(name) from exc
-                    raise kernel_failure(input._ctx, name, exc) from exc
+                    raise write_failure(input._ctx, name, out._data, exc) from exc
                 out._vc[0] += 1
                 return out
         r, dt = compute(input)
@@ -207,9 +205,7 @@ def _store_inplace(self: Tensor, res: Tensor, name: str) -> None:
     try:
         self._ctx.K["copy_"](self._data, res._data)
     except Exception as exc:  # noqa: BLE001
-        if overlaps_itself(self._ctx, self._data):
-            raise overlap_error(name) from exc
-        raise kernel_failure(self._ctx, name, exc) from exc
+        raise write_failure(self._ctx, name, self._data, exc) from exc
     self._vc[0] += 1
 
 
@@ -416,9 +412,8 @@ def _make_binary(name, node_name, grads, result="promoted"):
             try:
                 ctx.K[kname](xa, xb, out=out._data)
             except Exception as exc:  # noqa: BLE001 - never recompute from a target the kernel may have written
-                if overlaps_itself(ctx, out._data):
-                    raise overlap_error(name) from exc
-                raise _binary_failure(ctx, name, input, other, xa, xb, exc) from exc
+                raise write_failure(ctx, name, out._data, exc,
+                                    _binary_failure(ctx, name, input, other, xa, xb, exc)) from exc
             out._vc[0] += 1
             return out
         return write_out(out, impl(input, other), name)
@@ -474,9 +469,8 @@ def _fast_inplace(self: Tensor, other, kname: str, checks, special: bool) -> boo
     try:
         ctx.F[kname](self._data, xb, out=self._data)  # with out=, even a raw kernel returns the array
     except Exception as exc:  # noqa: BLE001 - never recompute from a target the kernel may have written
-        if overlaps_itself(ctx, self._data):
-            raise overlap_error(kname + "_") from exc
-        raise _binary_failure(ctx, kname + "_", self, other, self._data, xb, exc) from exc
+        raise write_failure(ctx, kname + "_", self._data, exc,
+                            _binary_failure(ctx, kname + "_", self, other, self._data, xb, exc)) from exc
     self._vc[0] += 1
     return True
 

@@ -7,8 +7,8 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import _record, _view_of
 from ..autograd._node import node_class
-from ._common import (Tensor, _gm, _make, cast, check_inplace, exporter, fit_int_scalar, no_record, scalar,
-                      scatter_back, tensor_args, type_word, wrap_dim)
+from ._common import (Tensor, _gm, _make, broadcasts_to, cast, check_inplace, exporter, fit_int_scalar, no_record,
+                      scalar, scatter_back, tensor_args, type_word, wrap_dim, write_through)
 from .creation import check_value
 
 _ALL: dict[str, object] = {}
@@ -300,14 +300,9 @@ def setitem(self: Tensor, key, value) -> None:
             dest = ctx.backend.basic_index(self._data, nkey)
             shape = tuple(ctx.backend.shape(dest))
             vshape = tuple(getattr(value, "shape", ()))
-            try:
-                fits = np.broadcast_shapes(vshape, shape) == shape
-            except ValueError:
-                fits = False
-            if not fits:
+            if not broadcasts_to(vshape, shape):
                 raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be broadcast to "
                                    f"indexing result of shape {list(shape)}") from exc
-            from ._common import write_through
             write_through(ctx, dest, v, "__setitem__", exc)  # e.g. a row of an expanded tensor
         else:
             raise _put_error(ctx, target, akey, value, "__setitem__", exc) from exc
