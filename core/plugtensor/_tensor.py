@@ -395,14 +395,15 @@ class Tensor:
         return b.to_host(self._data)
 
     def _host(self) -> np.ndarray:
-        self._check_host_copy("tolist")
-        return self._ctx.backend.to_host(self._data)
+        b = self._ctx.backend
+        if not b.host_memory:  # (item() on cpu pays for no call)
+            self._check_host_copy("tolist")
+        return b.to_host(self._data)
 
     def _check_host_copy(self, op: str) -> None:
-        """PyTorch's out-of-memory RuntimeError, before reading a device tensor back, when its host copy
+        """PyTorch's out-of-memory RuntimeError, before reading a device tensor (whose memory is not the
+        host's: callers check ``backend.host_memory``) back, when its host copy
         could never fit (a huge expanded view), instead of the device library's own exception."""
-        if self._ctx.backend.host_memory:
-            return
         nbytes = self.numel() * self._dtype.itemsize
         if nbytes > host_memory_bytes():
             raise RuntimeError(f"{op}: not enough memory: you tried to allocate {nbytes} bytes in host memory "

@@ -668,7 +668,8 @@ def _to_backward(node, g):
 
 def _transfer(t: Tensor, ctx, dt):
     """Copy ``t`` to another device: host memory in between (DLPack would avoid it where supported)."""
-    t._check_host_copy("to")
+    if not t._ctx.backend.host_memory:
+        t._check_host_copy("to")
     check_alloc(ctx, t._data.shape, dt, "to")
     host = t._ctx.backend.to_host(t._data)
     if t._dtype is not dt:
